@@ -1,0 +1,69 @@
+"""Chợ Phiên: a livestream and OCOP marketplace for highland artisans."""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from marketplace import config as configuration
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Wire the app: configuration, extensions, blueprints, error handlers, commands."""
+    app = Flask(__name__, static_folder="../static", static_url_path="/static")
+    configure(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, overrides: dict | None) -> None:
+    app.config.update(configuration.DEFAULTS)
+    overrides = overrides or {}
+    app.config.update(
+        configuration.from_environment(app.instance_path, overrides.get("SECRET_KEY"))
+    )
+    app.config.update(overrides)
+    from marketplace.database import engine_options
+
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+
+def register_extensions(app: Flask) -> None:
+    from marketplace import database
+    from marketplace.extensions import api, csrf, db, limiter, login_manager, migrate
+    from marketplace.http import register_request_rules
+
+    db.init_app(app)
+    database.configure_engines(app)
+    migrate.init_app(app, db, directory=str(configuration.MIGRATIONS_DIR))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+    register_request_rules(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from marketplace.blueprints import register_blueprints as register
+
+    register(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from marketplace.errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from marketplace.cli import register_commands as register
+
+    register(app)

@@ -1,0 +1,1 @@
+"""Routes for this part of the API are added by its issue."""

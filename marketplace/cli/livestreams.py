@@ -1,0 +1,1 @@
+"""Commands for this subject are added by its issue."""

@@ -1,0 +1,114 @@
+"""Configuration read from the environment (see the table in API.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigurationError(RuntimeError):
+    """The app cannot start safely with the configuration it was given."""
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def load_or_create_secret_key(instance_path: str) -> str:
+    """Return the development secret kept in the instance folder, creating it once.
+
+    Created with O_EXCL so that several workers starting together agree on one key.
+    """
+    path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
+    """Build the configuration mapping from environment variables.
+
+    ``secret_key``, when given (tests), spares the instance folder.
+    """
+    env = os.environ.get("MARKETPLACE_ENV", "development")
+    production = env == "production"
+    secret_key = secret_key or os.environ.get("SECRET_KEY")
+    if not secret_key:
+        if production:
+            raise ConfigurationError(
+                "SECRET_KEY must be set when MARKETPLACE_ENV=production "
+                "(for example: export SECRET_KEY=$(python -c 'import secrets; "
+                "print(secrets.token_hex(32))'))"
+            )
+        secret_key = load_or_create_secret_key(instance_path)
+
+    media_max_bytes = _env_int("MEDIA_MAX_BYTES", 15 * 1024 * 1024)
+    redis_url = os.environ.get("REDIS_URL") or None
+    return {
+        "MARKETPLACE_ENV": env,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
+        or f"sqlite:///{Path(instance_path) / 'marketplace.db'}",
+        "MEDIA_STORAGE": os.environ.get("MEDIA_STORAGE", "local"),
+        "MEDIA_ROOT": os.environ.get("MEDIA_ROOT") or str(Path(instance_path) / "media"),
+        "MEDIA_MAX_BYTES": media_max_bytes,
+        "MEDIA_MAX_VIDEO_BYTES": _env_int("MEDIA_MAX_VIDEO_BYTES", 200 * 1024 * 1024),
+        "MEDIA_MAX_PIXELS": _env_int("MEDIA_MAX_PIXELS", 40_000_000),
+        "S3_BUCKET": os.environ.get("S3_BUCKET"),
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL"),
+        "S3_REGION": os.environ.get("S3_REGION"),
+        "S3_PUBLIC_BASE_URL": os.environ.get("S3_PUBLIC_BASE_URL"),
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY"),
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET"),
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE"),
+        "PAYMENT_TIMEOUT_MINUTES": _env_int("PAYMENT_TIMEOUT_MINUTES", 30),
+        "CURRENCY": os.environ.get("CURRENCY", "VND").upper(),
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_DEFAULT": os.environ.get("RATELIMIT_DEFAULT") or None,
+        "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "30 per hour"),
+        "RATELIMIT_LOGIN_FAILURES": os.environ.get("RATELIMIT_LOGIN_FAILURES", "10 per 15 minutes"),
+        "RATELIMIT_LOGIN_FAILURES_PER_ADDRESS": os.environ.get(
+            "RATELIMIT_LOGIN_FAILURES_PER_ADDRESS", "50 per 15 minutes"
+        ),
+        "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
+        # Room for the largest image upload plus the multipart framing around it.
+        "MAX_CONTENT_LENGTH": media_max_bytes + 1024 * 1024,
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+    }
+
+
+DEFAULTS = {
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "JSON_SORT_KEYS": False,
+    "PASSWORD_HASH_METHOD": "scrypt",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_KEY_PREFIX": "chophien",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "API_TITLE": "Chợ Phiên API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "IDEMPOTENCY_KEY_TTL_HOURS": 24,
+}

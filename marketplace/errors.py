@@ -1,0 +1,170 @@
+"""Domain errors with stable codes, and the one place that turns errors into responses.
+
+Every API error leaves as the contract's envelope:
+``{"error": {"code": "snake_case", "message": "human text", "details": {...}}}``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template_string, request
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken; carries an HTTP status and a stable code."""
+
+    status = 400
+    code = "bad_request"
+    message = "The request could not be processed."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        details: dict | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.code = code or self.code
+        self.details = details or {}
+        self.status = status or self.status
+
+
+class BadRequest(DomainError):
+    status, code, message = 400, "bad_request", "The request is malformed."
+
+
+class Unauthorized(DomainError):
+    status, code, message = 401, "unauthorized", "Sign in to do this."
+
+
+class Forbidden(DomainError):
+    status, code, message = 403, "forbidden", "You are not allowed to do this."
+
+
+class NotFound(DomainError):
+    status, code, message = 404, "not_found", "Not found."
+
+
+class Conflict(DomainError):
+    status, code, message = 409, "conflict", "This conflicts with the current state."
+
+
+class PayloadTooLarge(DomainError):
+    status, code, message = 413, "payload_too_large", "The upload is too large."
+
+
+class UnsupportedMediaType(DomainError):
+    status, code, message = 415, "unsupported_media_type", "This media type is not supported."
+
+
+class ValidationFailed(DomainError):
+    """422 with ``details`` mapping each field to a list of messages."""
+
+    status, code, message = 422, "validation_error", "Some fields are invalid."
+
+    @classmethod
+    def field(cls, name: str, message: str, *, code: str | None = None) -> ValidationFailed:
+        return cls(f"{name}: {message}", code=code, details={name: [message]})
+
+
+class ServiceUnavailable(DomainError):
+    status, code, message = 503, "service_unavailable", "Try again in a moment."
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, code: str, message: str, details: dict | None = None):
+    body = {"error": {"code": code, "message": message, "details": details or {}}}
+    if not wants_json():
+        page = render_template_string(
+            "<!doctype html><title>{{ status }}</title><h1>{{ status }}</h1><p>{{ message }}</p>",
+            status=status,
+            message=message,
+        )
+        return page, status
+    return jsonify(body), status
+
+
+def flatten_webargs_messages(messages: dict) -> dict:
+    """Merge webargs' per-location messages into one field → messages mapping."""
+    details: dict = {}
+    for location_messages in messages.values():
+        if isinstance(location_messages, dict):
+            details.update(location_messages)
+        else:
+            details.setdefault("_schema", []).extend(location_messages)
+    return details
+
+
+def http_exception_response(exc: HTTPException):
+    status = exc.code or 500
+    data = getattr(exc, "data", None) or {}
+    messages = data.get("messages")
+    code = HTTP_CODES.get(status, "error")
+    message = exc.description or code.replace("_", " ")
+    details: dict = {}
+    if messages:
+        details = flatten_webargs_messages(messages)
+        if status == 400 and "Invalid JSON body." in str(messages):
+            code, message, details = "malformed_json", "The body is not valid JSON.", {}
+        elif status == 422:
+            message = "Some fields are invalid."
+    response, status = error_response(status, code, message, details)
+    for name, value in (data.get("headers") or {}).items():
+        response.headers[name] = value
+    if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    if status == 429:
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
+    return response, status
+
+
+def register_errorhandlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain_error(exc: DomainError):
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(exc: HTTPException):
+        return http_exception_response(exc)
+
+    @app.errorhandler(OperationalError)
+    def handle_operational_error(exc: OperationalError):
+        # SQLite answers "database is locked" when writers queue past the busy timeout:
+        # the client may retry, so it is a 503, not a bug.
+        if "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower():
+            return error_response(503, "database_busy", "The database is busy; try again.")
+        log.exception("database error")
+        return error_response(503, "database_unavailable", "The database is not answering.")
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        log.exception("unhandled error")
+        return error_response(500, "internal_error", "Something went wrong on our side.")

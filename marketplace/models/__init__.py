@@ -1,0 +1,47 @@
+"""Persistence only: every model, imported so that metadata and migrations see them all."""
+
+from marketplace.models.audit import AuditEntry
+from marketplace.models.base import db
+from marketplace.models.livestream import Livestream, LivestreamClaim, LivestreamProduct
+from marketplace.models.media import Media
+from marketplace.models.ocop import (
+    Collection,
+    CollectionItem,
+    OcopApplication,
+    OcopCertificate,
+    ocop_evidence,
+)
+from marketplace.models.order import Checkout, IdempotencyKey, Order, OrderEvent, OrderLine
+from marketplace.models.payment import PaymentTransaction, ProcessedEvent
+from marketplace.models.product import Category, Product, ProductImage, ProductVariant
+from marketplace.models.shop import Shop
+from marketplace.models.user import ApiToken, Role, User
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "Category",
+    "Checkout",
+    "Collection",
+    "CollectionItem",
+    "IdempotencyKey",
+    "Livestream",
+    "LivestreamClaim",
+    "LivestreamProduct",
+    "Media",
+    "OcopApplication",
+    "OcopCertificate",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "PaymentTransaction",
+    "ProcessedEvent",
+    "Product",
+    "ProductImage",
+    "ProductVariant",
+    "Role",
+    "Shop",
+    "User",
+    "db",
+    "ocop_evidence",
+]

@@ -1,0 +1,91 @@
+"""Categories, products, their variants and their image galleries."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.models.base import IdMixin, TimestampMixin, db
+from marketplace.models.media import Media
+from marketplace.models.shop import Shop
+
+PRODUCT_STATUSES = ("draft", "active", "archived", "suspended")
+
+
+class Category(IdMixin, db.Model):
+    __tablename__ = "categories"
+
+    slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    name_en: Mapped[str] = mapped_column(sa.String(120))
+    parent_id: Mapped[str | None] = mapped_column(sa.ForeignKey("categories.id"), index=True)
+    position: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+    parent: Mapped[Category | None] = relationship(remote_side="Category.id")
+
+
+class Product(IdMixin, TimestampMixin, db.Model):
+    __tablename__ = "products"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('draft', 'active', 'archived', 'suspended')", name="status"),
+        sa.CheckConstraint("price > 0", name="price_positive"),
+        sa.CheckConstraint("weight_grams IS NULL OR weight_grams > 0", name="weight"),
+        sa.Index("ix_products_listing", "status", "created_at", "id"),
+        sa.Index("ix_products_shop_listing", "shop_id", "status", "created_at"),
+        sa.Index("ix_products_price", "status", "price", "id"),
+    )
+
+    shop_id: Mapped[str] = mapped_column(sa.ForeignKey("shops.id"))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    category_id: Mapped[str | None] = mapped_column(sa.ForeignKey("categories.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(12), default="active")
+    # The lowest price of the active variants, kept by the catalog service so that
+    # lists can sort and filter on it with an index.
+    price: Mapped[int] = mapped_column(sa.Integer)
+    weight_grams: Mapped[int | None] = mapped_column(sa.Integer)
+    # Lower-case, diacritics folded: what search compares against, kept by the catalog service.
+    title_search: Mapped[str] = mapped_column(sa.String(200), default="")
+    text_search: Mapped[str] = mapped_column(sa.Text, default="")
+    suspension_reason: Mapped[str | None] = mapped_column(sa.Text)
+    status_before_suspension: Mapped[str | None] = mapped_column(sa.String(12))
+
+    shop: Mapped[Shop] = relationship()
+    category: Mapped[Category | None] = relationship()
+    variants: Mapped[list[ProductVariant]] = relationship(
+        back_populates="product", order_by="ProductVariant.position"
+    )
+    gallery: Mapped[list[ProductImage]] = relationship(
+        order_by="ProductImage.position", cascade="all, delete-orphan"
+    )
+
+
+class ProductVariant(IdMixin, db.Model):
+    __tablename__ = "product_variants"
+    __table_args__ = (
+        sa.CheckConstraint("price > 0", name="price_positive"),
+        sa.CheckConstraint("stock >= 0", name="stock_not_negative"),
+        sa.CheckConstraint("status IN ('active', 'archived')", name="status"),
+    )
+
+    product_id: Mapped[str] = mapped_column(sa.ForeignKey("products.id"), index=True)
+    sku: Mapped[str | None] = mapped_column(sa.String(64))
+    options: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    price: Mapped[int] = mapped_column(sa.Integer)
+    stock: Mapped[int] = mapped_column(sa.Integer, default=0)
+    status: Mapped[str] = mapped_column(sa.String(10), default="active")
+    position: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+    product: Mapped[Product] = relationship(back_populates="variants")
+
+
+class ProductImage(db.Model):
+    """One place in a product's ordered gallery."""
+
+    __tablename__ = "product_images"
+
+    product_id: Mapped[str] = mapped_column(sa.ForeignKey("products.id"), primary_key=True)
+    media_id: Mapped[str] = mapped_column(sa.ForeignKey("media.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+    media: Mapped[Media] = relationship()

@@ -1,0 +1,55 @@
+"""Accounts and their API tokens."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.models.base import IdMixin, UTCDateTime, db, utcnow
+
+
+class Role(enum.StrEnum):
+    BUYER = "buyer"
+    ARTISAN = "artisan"
+    OFFICER = "officer"
+    ADMIN = "admin"
+
+
+class User(IdMixin, UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="has_login"),
+        sa.CheckConstraint("role IN ('buyer', 'artisan', 'officer', 'admin')", name="role"),
+    )
+
+    name: Mapped[str] = mapped_column(sa.String(120))
+    email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(16), default=Role.BUYER.value)
+    locale: Mapped[str] = mapped_column(sa.String(10), default="vi")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+
+    @property
+    def is_staff(self) -> bool:
+        """Officers and admins: the trade office."""
+        return self.role in (Role.OFFICER, Role.ADMIN)
+
+
+class ApiToken(IdMixin, db.Model):
+    """A bearer token; only its SHA-256 digest is stored."""
+
+    __tablename__ = "api_tokens"
+
+    user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(back_populates="tokens")

@@ -1,0 +1,117 @@
+"""Keyset pagination: opaque, signed cursors and the ``{"items", "next_cursor"}`` envelope.
+
+A cursor holds the sort-key values of the last row of a page, signed with the app's
+secret and bound to one list and sort, so a forged or foreign cursor is a 400.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from marshmallow import Schema, fields, post_load, validate
+
+from marketplace.errors import BadRequest
+
+DEFAULT_LIMIT = 24
+MAX_LIMIT = 100
+
+
+class PaginationArgs(Schema):
+    """``?limit=`` (default 24, clamped to 100) and ``?cursor=``."""
+
+    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+    @post_load
+    def clamp_limit(self, data, **kwargs):
+        data["limit"] = min(data["limit"], MAX_LIMIT)
+        return data
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column of a keyset ordering; the last key must make the ordering unique."""
+
+    column: Any
+    descending: bool = False
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="list-cursor")
+
+
+def _encode_value(value):
+    if isinstance(value, datetime):
+        return {"dt": value.isoformat()}
+    return value
+
+
+def _decode_value(value):
+    if isinstance(value, dict) and set(value) == {"dt"}:
+        return datetime.fromisoformat(value["dt"])
+    return value
+
+
+def encode_cursor(scope: str, values: list) -> str:
+    return _serializer().dumps({"s": scope, "v": [_encode_value(v) for v in values]})
+
+
+def decode_cursor(scope: str, token: str, size: int) -> list:
+    """The key values a cursor holds; 400 ``invalid_cursor`` for anything we did not issue."""
+    try:
+        payload = _serializer().loads(token)
+        if payload.get("s") != scope or len(payload.get("v", [])) != size:
+            raise ValueError("cursor of another list")
+        return [_decode_value(v) for v in payload["v"]]
+    except (BadSignature, ValueError, TypeError, AttributeError, KeyError) as exc:
+        raise BadRequest("The cursor is not valid for this list.", code="invalid_cursor") from exc
+
+
+def after_keys(keys: list[SortKey], values: list) -> sa.ColumnElement[bool]:
+    """Rows strictly after ``values`` in the ordering ``keys`` (mixed directions allowed)."""
+    clauses = []
+    for index, key in enumerate(keys):
+        equal_so_far = [keys[i].column == values[i] for i in range(index)]
+        beyond = key.column < values[index] if key.descending else key.column > values[index]
+        clauses.append(sa.and_(*equal_so_far, beyond))
+    return sa.or_(*clauses)
+
+
+def order_by_keys(keys: list[SortKey]) -> list:
+    return [key.column.desc() if key.descending else key.column.asc() for key in keys]
+
+
+def keyset_page(
+    session,
+    stmt: sa.Select,
+    keys: list[SortKey],
+    *,
+    scope: str,
+    limit: int,
+    cursor: str | None,
+    key_values,
+    scalars: bool = True,
+) -> tuple[list, str | None]:
+    """Run one page of ``stmt`` after ``cursor``; returns the rows and the next cursor.
+
+    ``key_values(row)`` gives the sort-key values of a row, in the order of ``keys``.
+    """
+    if cursor:
+        stmt = stmt.where(after_keys(keys, decode_cursor(scope, cursor, len(keys))))
+    stmt = stmt.order_by(*order_by_keys(keys)).limit(limit + 1)
+    result = session.execute(stmt)
+    rows = list(result.scalars() if scalars else result)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(scope, list(key_values(rows[-1])))
+    return rows, next_cursor
+
+
+def page_body(items: list, next_cursor: str | None) -> dict:
+    return {"items": items, "next_cursor": next_cursor}

@@ -1,0 +1,50 @@
+"""Accounts."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from marketplace.schemas.common import PhoneNumber
+
+
+class UserSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    role = fields.String()
+    locale = fields.String()
+    created_at = fields.AwareDateTime(format="iso")
+
+
+class RegisterSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=8, max=200)
+    )
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    phone = PhoneNumber(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    role = fields.String(load_default="buyer", validate=validate.OneOf(["buyer", "artisan"]))
+    locale = fields.String(load_default="vi", validate=validate.OneOf(["vi", "en"]))
+
+    @validates_schema
+    def needs_a_login(self, data, **kwargs):
+        if not data.get("email") and not data.get("phone"):
+            raise ValidationError("Give an email or a phone number.", field_name="email")
+
+    @post_load
+    def tidy(self, data, **kwargs):
+        data["name"] = data["name"].strip()
+        if data.get("email"):
+            data["email"] = data["email"].strip().lower()
+        return data
+
+
+class TokenRequestSchema(Schema):
+    login = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=200))
+
+
+class SessionSchema(Schema):
+    user = fields.Nested(UserSchema)
+    token = fields.String()

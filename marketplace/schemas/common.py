@@ -1,0 +1,42 @@
+"""Fields shared by several resources."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields
+
+from marketplace.services.phones import InvalidPhone, normalise_phone
+
+
+class PhoneNumber(fields.String):
+    """A phone number as typed; loaded as E.164 (Vietnam by default)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return normalise_phone(raw)
+        except InvalidPhone as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class Timestamp(fields.AwareDateTime):
+    """ISO 8601 with an offset, always; naive input is rejected."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="iso", **kwargs)
+
+
+class ErrorBody(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    details = fields.Dict()
+
+
+class ErrorEnvelope(Schema):
+    error = fields.Nested(ErrorBody, required=True)
+
+
+class Money(fields.Integer):
+    """An amount in the currency's smallest unit."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)

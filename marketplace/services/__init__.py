@@ -1,0 +1,1 @@
+"""Domain rules. A service function owns its transaction: it commits or rolls back."""
