@@ -120,3 +120,42 @@ def make_product(
         )
     db.session.commit()
     return product
+
+
+def make_livestream(
+    shop: Shop | None = None,
+    *,
+    status: str = "scheduled",
+    products: list[tuple[Product, int | None]] | None = None,
+    **kwargs,
+):
+    """A livestream of ``shop`` featuring ``products`` ((product, live_price) pairs, coded A1…)."""
+    from datetime import timedelta
+
+    from marketplace.models import Livestream, LivestreamProduct
+    from marketplace.models.base import utcnow
+
+    shop = shop or make_shop()
+    now = utcnow()
+    start = kwargs.pop("scheduled_start", now + timedelta(days=1))
+    livestream = Livestream(
+        shop_id=shop.id,
+        title=kwargs.pop("title", "Phiên live thổ cẩm"),
+        platform=kwargs.pop("platform", "facebook"),
+        url=kwargs.pop("url", "https://www.facebook.com/cophien/videos/1"),
+        status=status,
+        scheduled_start=start,
+        scheduled_end=kwargs.pop("scheduled_end", start + timedelta(hours=2)),
+        started_at=kwargs.pop("started_at", now if status in ("live", "ended") else None),
+        ended_at=kwargs.pop("ended_at", now if status == "ended" else None),
+        **kwargs,
+    )
+    db.session.add(livestream)
+    for position, (product, live_price) in enumerate(products or [], start=1):
+        livestream.featured.append(
+            LivestreamProduct(
+                product_id=product.id, code=f"A{position}", live_price=live_price, position=position
+            )
+        )
+    db.session.commit()
+    return livestream

@@ -2,7 +2,12 @@
 
 from marketplace.models.audit import AuditEntry
 from marketplace.models.base import db
-from marketplace.models.livestream import Livestream, LivestreamClaim, LivestreamProduct
+from marketplace.models.livestream import (
+    Livestream,
+    LivestreamClaim,
+    LivestreamEvent,
+    LivestreamProduct,
+)
 from marketplace.models.media import Media
 from marketplace.models.ocop import (
     Collection,
@@ -27,6 +32,7 @@ __all__ = [
     "IdempotencyKey",
     "Livestream",
     "LivestreamClaim",
+    "LivestreamEvent",
     "LivestreamProduct",
     "Media",
     "OcopApplication",

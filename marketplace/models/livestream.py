@@ -36,8 +36,13 @@ class Livestream(IdMixin, TimestampMixin, db.Model):
     pinned_product_id: Mapped[str | None] = mapped_column(sa.ForeignKey("products.id"))
 
     shop: Mapped[Shop] = relationship()
+    # Every product ever featured, removed ones included: a code is never given to another
+    # product, and a product featured again gets its old code back.
     featured: Mapped[list[LivestreamProduct]] = relationship(
         order_by="LivestreamProduct.position", cascade="all, delete-orphan"
+    )
+    history: Mapped[list[LivestreamEvent]] = relationship(
+        order_by="(LivestreamEvent.created_at, LivestreamEvent.id)", cascade="all, delete-orphan"
     )
 
 
@@ -55,8 +60,23 @@ class LivestreamProduct(db.Model):
     code: Mapped[str] = mapped_column(sa.String(8))
     live_price: Mapped[int | None] = mapped_column(sa.Integer)
     position: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # Set when the seller takes the product off the session; the row keeps its code.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     product: Mapped[Product] = relationship()
+
+
+class LivestreamEvent(IdMixin, db.Model):
+    """One move of a livestream's status: who (null for the system), when, from, to and why."""
+
+    __tablename__ = "livestream_events"
+
+    livestream_id: Mapped[str] = mapped_column(sa.ForeignKey("livestreams.id"), index=True)
+    from_status: Mapped[str] = mapped_column(sa.String(10))
+    to_status: Mapped[str] = mapped_column(sa.String(10))
+    actor_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class LivestreamClaim(IdMixin, db.Model):
