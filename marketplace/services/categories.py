@@ -1,0 +1,58 @@
+"""The category tree (seeded by the migrations from the six OCOP product groups)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sqlalchemy as sa
+
+from marketplace.errors import ValidationFailed
+from marketplace.extensions import db
+from marketplace.models import Category
+
+
+def _all() -> list[Category]:
+    # The tree is a few dozen rows: one query for all of it beats walking it level by level.
+    return list(db.session.scalars(sa.select(Category).order_by(Category.position, Category.slug)))
+
+
+def by_slug(slug: str, *, field: str = "category") -> Category:
+    """The category with this slug; 422 on ``field`` when there is none."""
+    category = db.session.scalar(sa.select(Category).where(Category.slug == slug))
+    if category is None:
+        raise ValidationFailed.field(field, f"Unknown category {slug!r}.", code="unknown_category")
+    return category
+
+
+def with_descendants(slug: str) -> list[str]:
+    """Ids of the category with this slug and of every category below it; 422 if unknown."""
+    rows = _all()
+    children: dict[str | None, list[Category]] = defaultdict(list)
+    root = None
+    for category in rows:
+        children[category.parent_id].append(category)
+        if category.slug == slug:
+            root = category
+    if root is None:
+        raise ValidationFailed.field(
+            "category", f"Unknown category {slug!r}.", code="unknown_category"
+        )
+    ids, stack = [], [root]
+    while stack:
+        category = stack.pop()
+        ids.append(category.id)
+        stack.extend(children[category.id])
+    return ids
+
+
+def tree() -> list[dict]:
+    """``[{slug, name, name_en, children: [...]}]`` in the seeded order."""
+    rows = _all()
+    nodes = {
+        c.id: {"slug": c.slug, "name": c.name, "name_en": c.name_en, "children": []} for c in rows
+    }
+    roots = []
+    for category in rows:
+        parent = nodes.get(category.parent_id) if category.parent_id else None
+        (parent["children"] if parent else roots).append(nodes[category.id])
+    return roots
