@@ -132,6 +132,7 @@ def create_product(
                 price=spec["price"],
                 stock=spec["stock"],
                 position=position,
+                status="active",
             )
         )
     _refresh_price(product)

@@ -1,0 +1,96 @@
+"""Shops: what an artisan sends and what everyone gets back."""
+
+from __future__ import annotations
+
+from flask import current_app
+from marshmallow import Schema, fields, post_load, validate
+
+from marketplace.pagination import PaginationArgs
+from marketplace.schemas.common import PhoneNumber
+from marketplace.schemas.media import MediaSchema
+from marketplace.schemas.products import WholeNumber
+
+MAX_FEE = 100_000_000
+
+
+def _fee(**kwargs) -> WholeNumber:
+    return WholeNumber(validate=validate.Range(min=0, max=MAX_FEE), allow_none=True, **kwargs)
+
+
+class _ShopFields(Schema):
+    """Fields shared by creation and edits (an edit sends any subset)."""
+
+    description = fields.String(allow_none=True, validate=validate.Length(max=5_000))
+    story = fields.String(allow_none=True, validate=validate.Length(max=20_000))
+    village = fields.String(allow_none=True, validate=validate.Length(max=80))
+    ethnic_group = fields.String(allow_none=True, validate=validate.Length(max=40))
+    phone = PhoneNumber(allow_none=True, validate=validate.Length(max=40))
+    facebook_url = fields.Url(
+        allow_none=True, schemes={"http", "https"}, validate=validate.Length(max=500)
+    )
+    zalo_phone = PhoneNumber(allow_none=True, validate=validate.Length(max=40))
+    shipping_fee = _fee(
+        metadata={"description": "fee for delivery in Vietnam; null: no delivery in Vietnam"}
+    )
+    international_shipping_fee = _fee(
+        metadata={"description": "fee for delivery abroad; null: no delivery abroad"}
+    )
+    # logo_id, cover_id: the media issue adds them (the owner's ready images).
+
+    @post_load
+    def blank_is_none(self, data, **kwargs):
+        for name in ("description", "story", "village", "ethnic_group"):
+            if isinstance(data.get(name), str) and not data[name].strip():
+                data[name] = None
+        return data
+
+
+class ShopCreateSchema(_ShopFields):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    commune = fields.String(required=True, validate=validate.Length(min=1, max=80))
+
+
+class ShopUpdateSchema(_ShopFields):
+    name = fields.String(validate=validate.Length(min=1, max=120))
+    commune = fields.String(validate=validate.Length(min=1, max=80))
+
+
+class ShopListArgs(PaginationArgs):
+    commune = fields.String(load_default=None, validate=validate.Length(min=1, max=80))
+    q = fields.String(load_default=None, validate=validate.Length(max=120))
+
+
+class ShopSchema(Schema):
+    id = fields.String()
+    slug = fields.String()
+    name = fields.String()
+    description = fields.String(allow_none=True)
+    story = fields.String(allow_none=True)
+    commune = fields.String()
+    village = fields.String(allow_none=True)
+    ethnic_group = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    facebook_url = fields.String(allow_none=True)
+    zalo_phone = fields.String(allow_none=True)
+    owner_id = fields.String()
+    status = fields.String(metadata={"enum": ["active", "suspended"]})
+    # Only a suspended shop's owner and the trade office can see a suspended shop at all.
+    suspension_reason = fields.Method("get_suspension_reason", allow_none=True)
+    verified = fields.Boolean()
+    logo = fields.Nested(MediaSchema, allow_none=True)
+    cover = fields.Nested(MediaSchema, allow_none=True)
+    shipping_fee = fields.Integer(allow_none=True)
+    international_shipping_fee = fields.Integer(allow_none=True)
+    currency = fields.Method("get_currency")
+    created_at = fields.AwareDateTime(format="iso")
+
+    def get_suspension_reason(self, shop) -> str | None:
+        return shop.suspension_reason if shop.status == "suspended" else None
+
+    def get_currency(self, shop) -> str:
+        return current_app.config["CURRENCY"]
+
+
+class ShopPageSchema(Schema):
+    items = fields.List(fields.Nested(ShopSchema))
+    next_cursor = fields.String(allow_none=True)
