@@ -33,6 +33,14 @@ class Product(IdMixin, TimestampMixin, db.Model):
         sa.Index("ix_products_listing", "status", "created_at", "id"),
         sa.Index("ix_products_shop_listing", "shop_id", "status", "created_at"),
         sa.Index("ix_products_price", "status", "price", "id"),
+        # Substring search (LIKE '%…%') on PostgreSQL; SQLite scans, which is fine at its scale.
+        sa.Index(
+            "ix_products_text_search_trgm",
+            "text_search",
+            postgresql_using="gin",
+            postgresql_ops={"text_search": "gin_trgm_ops"},
+            info={"only_on": "postgresql"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     shop_id: Mapped[str] = mapped_column(sa.ForeignKey("shops.id"))
