@@ -1,1 +1,329 @@
-"""Routes for this part of the API are added by its issue."""
+"""The trade office — OCOP, collections, moderation, reports and the audit trail.
+
+    POST   /products/<id>/ocop-applications    product owner     apply for a certificate
+    GET    /products/<id>/ocop-applications    owner, office     the product's applications
+    GET    /ocop/applications                  office            list (?status=, ?product_id=)
+    GET    /ocop/applications/<id>             office, owner     one application
+    POST   /ocop/applications/<id>/approve     office            becomes the product's certificate
+    POST   /ocop/applications/<id>/reject      office            closed with a reason
+    GET    /collections                        anyone            collections, visible products
+    POST   /collections                        office            create (ordered products)
+    GET    /collections/<id or slug>           anyone            one collection
+    PATCH  /collections/<id or slug>           office            edit, reorder
+    DELETE /collections/<id or slug>           office            delete
+    GET    /collections/<id or slug>/export    office            ?format=json|csv for other floors
+    POST   /shops/<id or slug>/suspend|reinstate|verify          office
+    POST   /products/<id>/suspend|reinstate    office
+    GET    /reports/overview                   office            ?from=&to=
+    GET    /reports/sales                      office            ?group_by=&from=&to=&format=csv
+    GET    /audit                              office            filters: actor, action, target
+
+"office" is officers and admins; anyone else signed in gets 403, and 401 when not signed in
+(checked before the body is read).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from flask import Response, current_app, jsonify, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from marketplace.authn import require_staff, require_user
+from marketplace.pagination import PaginationArgs, page_body
+from marketplace.schemas.products import ProductSchema, product_response
+from marketplace.schemas.shops import ShopSchema
+from marketplace.schemas.trade_office import (
+    ApplicationCreateSchema,
+    ApplicationListArgs,
+    ApplicationPageSchema,
+    ApplicationSchema,
+    ApproveSchema,
+    AuditListArgs,
+    AuditPageSchema,
+    CollectionCreateSchema,
+    CollectionPageSchema,
+    CollectionSchema,
+    CollectionUpdateSchema,
+    ExportArgs,
+    OptionalReasonSchema,
+    OverviewSchema,
+    PeriodArgs,
+    ProductApplicationListArgs,
+    ReasonSchema,
+    SalesArgs,
+    SalesReportSchema,
+    dump_collections,
+)
+from marketplace.services import audit, curation, moderation, ocop, reports
+
+blp = Blueprint(
+    "trade_office",
+    __name__,
+    url_prefix="/api/v1",
+    description="The trade office: OCOP certificates, collections, moderation, reports, audit",
+)
+
+
+def staff_only(view):
+    """401/403 before anything else is read, so strangers learn nothing from validation."""
+
+    @functools.wraps(view)
+    def checked(*args, **kwargs):
+        require_staff()
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def signed_in(view):
+    @functools.wraps(view)
+    def checked(*args, **kwargs):
+        require_user()
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def _currency() -> str:
+    return current_app.config["CURRENCY"]
+
+
+def _download(body: str, mimetype: str, filename: str) -> Response:
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# --- OCOP ------------------------------------------------------------------------------------
+
+
+@blp.route("/products/<product_id>/ocop-applications")
+class ProductApplications(MethodView):
+    decorators = [signed_in]
+
+    @blp.arguments(ApplicationCreateSchema)
+    @blp.response(201, ApplicationSchema)
+    def post(self, data, product_id):
+        """Apply for the product's OCOP certificate (its owner); 409 if one is pending."""
+        return ocop.submit_application(require_user(), product_id, **data)
+
+    @blp.arguments(ProductApplicationListArgs, location="query")
+    @blp.response(200, ApplicationPageSchema)
+    def get(self, args, product_id):
+        """The product's applications, oldest first (its owner and the trade office)."""
+        items, next_cursor = ocop.product_applications(require_user(), product_id, **args)
+        return page_body(items, next_cursor)
+
+
+@blp.route("/ocop/applications")
+class Applications(MethodView):
+    decorators = [staff_only]
+
+    @blp.arguments(ApplicationListArgs, location="query")
+    @blp.response(200, ApplicationPageSchema)
+    def get(self, args):
+        """Applications oldest first (a review queue); ``?status=pending`` for the queue."""
+        items, next_cursor = ocop.list_applications(**args)
+        return page_body(items, next_cursor)
+
+
+@blp.route("/ocop/applications/<application_id>")
+class ApplicationDetail(MethodView):
+    decorators = [signed_in]
+
+    @blp.response(200, ApplicationSchema)
+    def get(self, application_id):
+        """One application (the trade office, or the product's owner)."""
+        return ocop.get_application(require_user(), application_id)
+
+
+@blp.route("/ocop/applications/<application_id>/approve")
+class Approve(MethodView):
+    decorators = [staff_only]
+
+    @blp.arguments(ApproveSchema)
+    @blp.response(200, ApplicationSchema)
+    def post(self, data, application_id):
+        """Approve, possibly with other stars: the product's current certificate is replaced."""
+        return ocop.approve_application(require_staff(), application_id, **data)
+
+
+@blp.route("/ocop/applications/<application_id>/reject")
+class Reject(MethodView):
+    decorators = [staff_only]
+
+    @blp.arguments(ReasonSchema)
+    @blp.response(200, ApplicationSchema)
+    def post(self, data, application_id):
+        """Reject with a reason the producer will read."""
+        return ocop.reject_application(require_staff(), application_id, **data)
+
+
+# --- Collections -----------------------------------------------------------------------------
+
+
+@blp.route("/collections")
+class Collections(MethodView):
+    @blp.arguments(PaginationArgs, location="query")
+    @blp.response(200, CollectionPageSchema)
+    def get(self, args):
+        """Collections newest first, each with its visible products in order."""
+        views, next_cursor = curation.list_collections(**args)
+        return jsonify(page_body(dump_collections(views), next_cursor))
+
+    @staff_only
+    @blp.arguments(CollectionCreateSchema)
+    @blp.response(201, CollectionSchema)
+    def post(self, data):
+        """Create a collection; the slug comes from the title when not given."""
+        view = curation.create_collection(require_staff(), **data)
+        response = jsonify(dump_collections([view])[0])
+        response.status_code = 201
+        return response
+
+
+@blp.route("/collections/<ref>")
+class CollectionDetail(MethodView):
+    @blp.response(200, CollectionSchema)
+    def get(self, ref):
+        """A collection by id or slug, with its visible products in order."""
+        return jsonify(dump_collections([curation.view_collection(ref)])[0])
+
+    @staff_only
+    @blp.arguments(CollectionUpdateSchema)
+    @blp.response(200, CollectionSchema)
+    def patch(self, changes, ref):
+        """Edit; ``product_ids`` replaces the list in its new order."""
+        view = curation.update_collection(require_staff(), ref, **changes)
+        return jsonify(dump_collections([view])[0])
+
+    @staff_only
+    @blp.response(204)
+    def delete(self, ref):
+        """Delete the collection (not its products)."""
+        curation.delete_collection(require_staff(), ref)
+
+
+@blp.route("/collections/<ref>/export")
+class CollectionExport(MethodView):
+    decorators = [staff_only]
+
+    @blp.arguments(ExportArgs, location="query")
+    @blp.response(200, description="JSON, or CSV with a header row (``?format=csv``)")
+    def get(self, args, ref):
+        """The visible products as rows for a national e-commerce floor (Postmart, Voso)."""
+        collection, rows = curation.export_collection(
+            ref, product_url=_product_page_url, currency=_currency()
+        )
+        if args["format"] == "csv":
+            return _download(curation.export_csv(rows), "text/csv", f"{collection.slug}.csv")
+        return jsonify(
+            {"id": collection.id, "slug": collection.slug, "title": collection.title, "items": rows}
+        )
+
+
+def _product_page_url(product) -> str:
+    # The product's storefront page, where a buyer on another floor can read its story.
+    return f"{request.host_url}products/{product.id}"
+
+
+# --- Moderation ------------------------------------------------------------------------------
+
+
+@blp.route("/shops/<shop_ref>/suspend")
+class SuspendShop(MethodView):
+    decorators = [staff_only]
+
+    @blp.arguments(ReasonSchema)
+    @blp.response(200, ShopSchema)
+    def post(self, data, shop_ref):
+        """The shop and its products leave public view and cannot be bought."""
+        return moderation.suspend_shop(require_staff(), shop_ref, **data)
+
+
+@blp.route("/shops/<shop_ref>/reinstate")
+class ReinstateShop(MethodView):
+    decorators = [staff_only]
+
+    @blp.arguments(OptionalReasonSchema)
+    @blp.response(200, ShopSchema)
+    def post(self, data, shop_ref):
+        """The shop and its products are back as they were."""
+        return moderation.reinstate_shop(require_staff(), shop_ref, **data)
+
+
+@blp.route("/shops/<shop_ref>/verify")
+class VerifyShop(MethodView):
+    decorators = [staff_only]
+
+    @blp.arguments(OptionalReasonSchema)
+    @blp.response(200, ShopSchema)
+    def post(self, data, shop_ref):
+        """The office has checked the seller: ``verified`` becomes true."""
+        return moderation.verify_shop(require_staff(), shop_ref, **data)
+
+
+@blp.route("/products/<product_id>/suspend")
+class SuspendProduct(MethodView):
+    decorators = [staff_only]
+
+    @blp.arguments(ReasonSchema)
+    @blp.response(200, ProductSchema)
+    def post(self, data, product_id):
+        """The product leaves public view and cannot be bought; its owner sees the reason."""
+        return product_response(moderation.suspend_product(require_staff(), product_id, **data))
+
+
+@blp.route("/products/<product_id>/reinstate")
+class ReinstateProduct(MethodView):
+    decorators = [staff_only]
+
+    @blp.arguments(OptionalReasonSchema)
+    @blp.response(200, ProductSchema)
+    def post(self, data, product_id):
+        """The product gets back the status it had before the suspension."""
+        return product_response(moderation.reinstate_product(require_staff(), product_id, **data))
+
+
+# --- Reports and audit -----------------------------------------------------------------------
+
+
+@blp.route("/reports/overview")
+class Overview(MethodView):
+    decorators = [staff_only]
+
+    @blp.arguments(PeriodArgs, location="query")
+    @blp.response(200, OverviewSchema)
+    def get(self, args):
+        """Shops and products today; orders, revenue and livestream revenue of the period."""
+        return {**reports.overview(args["first"], args["last"]), "currency": _currency()}
+
+
+@blp.route("/reports/sales")
+class Sales(MethodView):
+    decorators = [staff_only]
+
+    @blp.arguments(SalesArgs, location="query")
+    @blp.response(200, SalesReportSchema)
+    def get(self, args):
+        """Sales grouped by commune, shop, month, OCOP stars or category; ``?format=csv``."""
+        rows = reports.sales(args["group_by"], args["first"], args["last"])
+        if args["format"] == "csv":
+            return _download(reports.sales_csv(rows), "text/csv", f"sales-{args['group_by']}.csv")
+        return {"rows": rows, "currency": _currency()}
+
+
+@blp.route("/audit")
+class Audit(MethodView):
+    decorators = [staff_only]
+
+    @blp.arguments(AuditListArgs, location="query")
+    @blp.response(200, AuditPageSchema)
+    def get(self, args):
+        """Every officer and admin action, newest first: who, what, target, why, when."""
+        items, next_cursor = audit.list_entries(**args)
+        return page_body(items, next_cursor)

@@ -12,7 +12,10 @@ from marketplace.models.base import IdMixin, UTCDateTime, db, utcnow
 
 class AuditEntry(IdMixin, db.Model):
     __tablename__ = "audit_entries"
-    __table_args__ = (sa.Index("ix_audit_entries_created", "created_at", "id"),)
+    __table_args__ = (
+        sa.Index("ix_audit_entries_created", "created_at", "id"),
+        sa.Index("ix_audit_entries_target", "target_type", "target_id", "created_at"),
+    )
 
     actor_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id"), index=True)
     action: Mapped[str] = mapped_column(sa.String(60), index=True)

@@ -25,6 +25,14 @@ class OcopApplication(IdMixin, db.Model):
         sa.CheckConstraint("stars BETWEEN 3 AND 5", name="stars"),
         sa.CheckConstraint("expires_on > issued_on", name="dates"),
         sa.CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),
+        # At most one application per product waits for review, even when two race.
+        sa.Index(
+            "uq_ocop_applications_pending_product",
+            "product_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
     )
 
     product_id: Mapped[str] = mapped_column(sa.ForeignKey("products.id"), index=True)
@@ -43,14 +51,26 @@ class OcopApplication(IdMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     product: Mapped[Product] = relationship()
-    evidence: Mapped[list[Media]] = relationship(secondary=ocop_evidence)
+    evidence: Mapped[list[Media]] = relationship(
+        secondary=ocop_evidence, order_by=[Media.created_at, Media.id]
+    )
 
 
 class OcopCertificate(IdMixin, db.Model):
     """A certificate granted by an approved application; one is current per product."""
 
     __tablename__ = "ocop_certificates"
-    __table_args__ = (sa.CheckConstraint("stars BETWEEN 3 AND 5", name="stars"),)
+    __table_args__ = (
+        sa.CheckConstraint("stars BETWEEN 3 AND 5", name="stars"),
+        # A product has at most one current certificate; older ones stay as history.
+        sa.Index(
+            "uq_ocop_certificates_current_product",
+            "product_id",
+            unique=True,
+            sqlite_where=sa.text("is_current"),
+            postgresql_where=sa.text("is_current"),
+        ),
+    )
 
     product_id: Mapped[str] = mapped_column(sa.ForeignKey("products.id"), index=True)
     application_id: Mapped[str] = mapped_column(sa.ForeignKey("ocop_applications.id"))

@@ -1,0 +1,201 @@
+"""Reports for the trade office, as defined at the end of API.md.
+
+Orders count when ``placed``, ``confirmed``, ``shipped`` or ``delivered`` and were created within
+the local (Asia/Ho_Chi_Minh) days ``from``..``to``, both inclusive. Every figure is aggregated by
+the database (GROUP BY), so a report costs the same few queries whatever the number of orders.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
+from marketplace.extensions import db
+from marketplace.models import Category, OcopCertificate, Order, OrderLine, Product, Shop
+from marketplace.services.catalog import visible_products_clause
+from marketplace.services.ocop import LOCAL_TZ, local_today
+
+COUNTED_STATUSES = ("placed", "confirmed", "shipped", "delivered")
+ORDER_GROUPS = ("commune", "shop", "month")
+LINE_GROUPS = ("ocop_stars", "category")
+GROUPS = ORDER_GROUPS + LINE_GROUPS
+CSV_COLUMNS = ("key", "orders", "units", "revenue")
+
+
+class local_month(FunctionElement):
+    """``YYYY-MM`` of a UTC timestamp in Vietnam's time, computed by the database."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(local_month, "postgresql")
+def _local_month_postgresql(element, compiler, **kw):
+    (timestamp,) = element.clauses
+    return (
+        f"to_char({compiler.process(timestamp, **kw)} AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM')"
+    )
+
+
+@compiles(local_month)
+def _local_month_sqlite(element, compiler, **kw):
+    # SQLite keeps UTC as text; Vietnam has had no daylight saving since 1975, so +7 h is exact.
+    (timestamp,) = element.clauses
+    return f"strftime('%Y-%m', datetime({compiler.process(timestamp, **kw)}, '+7 hours'))"
+
+
+def local_day_bounds(
+    first: date | None, last: date | None
+) -> tuple[datetime | None, datetime | None]:
+    """The UTC instants where local day ``first`` starts and local day ``last`` ends."""
+    start = datetime.combine(first, time(), LOCAL_TZ).astimezone(UTC) if first else None
+    end = (
+        datetime.combine(last + timedelta(days=1), time(), LOCAL_TZ).astimezone(UTC)
+        if last
+        else None
+    )
+    return start, end
+
+
+def _counted(first: date | None, last: date | None) -> list[sa.ColumnElement[bool]]:
+    start, end = local_day_bounds(first, last)
+    conditions = [Order.status.in_(COUNTED_STATUSES)]
+    if start is not None:
+        conditions.append(Order.created_at >= start)
+    if end is not None:
+        conditions.append(Order.created_at < end)
+    return conditions
+
+
+def _valid_certificate_join():
+    """ON clause for a product's current certificate that is still valid today."""
+    return sa.and_(
+        OcopCertificate.product_id == Product.id,
+        OcopCertificate.is_current.is_(True),
+        OcopCertificate.expires_on >= local_today(),
+    )
+
+
+def overview(first: date | None, last: date | None) -> dict:
+    """Shops, visible products and OCOP products today; orders and revenue of the period."""
+    counted = _counted(first, last)
+    shops, active_products, orders, revenue = db.session.execute(
+        sa.select(
+            sa.select(sa.func.count(Shop.id)).where(Shop.status == "active").scalar_subquery(),
+            sa.select(sa.func.count(Product.id)).where(visible_products_clause()).scalar_subquery(),
+            sa.select(sa.func.count(Order.id)).where(*counted).scalar_subquery(),
+            sa.select(sa.func.coalesce(sa.func.sum(Order.total), 0))
+            .where(*counted)
+            .scalar_subquery(),
+        )
+    ).one()
+    live_total = sa.case((OrderLine.livestream_id.is_not(None), OrderLine.line_total), else_=0)
+    line_revenue, livestream_revenue = db.session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(OrderLine.line_total), 0),
+            sa.func.coalesce(sa.func.sum(live_total), 0),
+        )
+        .select_from(OrderLine)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(*counted)
+    ).one()
+    ocop = dict.fromkeys(("3", "4", "5"), 0)
+    for stars, count in db.session.execute(
+        sa.select(OcopCertificate.stars, sa.func.count(Product.id))
+        .select_from(Product)
+        .join(OcopCertificate, _valid_certificate_join())
+        .where(visible_products_clause())
+        .group_by(OcopCertificate.stars)
+    ):
+        ocop[str(stars)] = count
+    return {
+        "shops": shops,
+        "active_products": active_products,
+        "ocop_products": ocop,
+        "orders": orders,
+        "revenue": int(revenue),
+        "line_revenue": int(line_revenue),
+        "livestream_revenue": int(livestream_revenue),
+        "livestream_share": round(livestream_revenue / line_revenue, 4) if line_revenue else 0.0,
+    }
+
+
+def _order_rows(group_by: str, counted) -> sa.Select:
+    """One row per counted order (its key, total and units), grouped again by key outside."""
+    key = {
+        "commune": Shop.commune,
+        "shop": Shop.slug,
+        "month": local_month(Order.created_at),
+    }[group_by]
+    per_order = (
+        sa.select(
+            key.label("key"),
+            Order.total.label("total"),
+            sa.func.sum(OrderLine.quantity).label("units"),
+        )
+        .select_from(Order)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(*counted)
+        .group_by(Order.id, key, Order.total)
+    )
+    if group_by != "month":
+        per_order = per_order.join(Shop, Shop.id == Order.shop_id)
+    per_order = per_order.subquery()
+    return sa.select(
+        per_order.c.key,
+        sa.func.count().label("orders"),
+        sa.func.sum(per_order.c.units).label("units"),
+        sa.func.sum(per_order.c.total).label("revenue"),
+    ).group_by(per_order.c.key)
+
+
+def _line_rows(group_by: str, counted) -> sa.Select:
+    """Lines grouped by their product's stars (valid today) or category; revenue of lines."""
+    lines = (
+        sa.select(OrderLine.order_id, OrderLine.quantity, OrderLine.line_total)
+        .select_from(OrderLine)
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(Product, Product.id == OrderLine.product_id)
+        .where(*counted)
+    )
+    if group_by == "ocop_stars":
+        key = sa.func.coalesce(sa.cast(OcopCertificate.stars, sa.String), "none")
+        lines = lines.outerjoin(OcopCertificate, _valid_certificate_join())
+    else:
+        key = sa.func.coalesce(Category.slug, "none")
+        lines = lines.outerjoin(Category, Category.id == Product.category_id)
+    lines = lines.add_columns(key.label("key")).subquery()
+    return sa.select(
+        lines.c.key,
+        sa.func.count(sa.distinct(lines.c.order_id)).label("orders"),
+        sa.func.sum(lines.c.quantity).label("units"),
+        sa.func.sum(lines.c.line_total).label("revenue"),
+    ).group_by(lines.c.key)
+
+
+def sales(group_by: str, first: date | None, last: date | None) -> list[dict]:
+    """Rows ``{key, orders, units, revenue}`` sorted by key, in one query."""
+    counted = _counted(first, last)
+    stmt = (
+        _order_rows(group_by, counted)
+        if group_by in ORDER_GROUPS
+        else _line_rows(group_by, counted)
+    )
+    return [
+        {"key": key, "orders": orders, "units": int(units), "revenue": int(revenue)}
+        for key, orders, units, revenue in db.session.execute(stmt.order_by(stmt.c.key))
+    ]
+
+
+def sales_csv(rows: list[dict]) -> str:
+    """The rows as CSV with a header row."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
