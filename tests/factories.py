@@ -87,6 +87,7 @@ def make_product(
     **kwargs,
 ) -> Product:
     """A product with one default variant, or with ``variants`` (dicts of options/price/stock)."""
+    from marketplace.services.catalog import search_text
     from marketplace.services.text import fold
 
     shop = shop or make_shop()
@@ -101,7 +102,7 @@ def make_product(
         title=title,
         description=description,
         title_search=fold(title),
-        text_search=fold(" ".join(filter(None, [title, description, shop.name]))),
+        text_search=search_text(title, description, shop.name),
         price=min(v["price"] for v in variant_specs),
         status=kwargs.pop("status", "active"),
         **kwargs,
