@@ -1,1 +1,140 @@
-"""Routes for this part of the API are added by its issue."""
+"""Livestreams — /api/v1/livestreams, /api/v1/shops/{shop}/livestreams, /livestreams.ics.
+
+POST   /api/v1/shops/{shop}/livestreams          create (shop owner)
+GET    /api/v1/livestreams                       live, then upcoming (anyone)
+GET    /api/v1/livestreams/{id}                  one session (anyone)
+PATCH  /api/v1/livestreams/{id}                  edit (owner)
+POST   /api/v1/livestreams/{id}/start|end|cancel move (owner)
+PUT    /api/v1/livestreams/{id}/pinned           product on screen (owner)
+GET    /api/v1/livestreams/{id}/stats            sales figures (owner, officers)
+POST   /api/v1/livestreams/{id}/claims           order from a comment (owner, while live)
+GET    /api/v1/livestreams/{id}/claims           claims taken (owner)
+GET    /livestreams.ics                          iCalendar of upcoming sessions (anyone)
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint as WebBlueprint
+from flask import Response, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+
+from marketplace.authn import api_user, require_user
+from marketplace.errors import ValidationFailed
+from marketplace.pagination import page_body
+from marketplace.schemas.livestreams import (
+    CalendarArgs,
+    LivestreamCancelSchema,
+    LivestreamCreateSchema,
+    LivestreamListArgs,
+    LivestreamPageSchema,
+    LivestreamSchema,
+    LivestreamStatsSchema,
+    LivestreamUpdateSchema,
+    PinnedProductSchema,
+)
+from marketplace.services import livestream_feeds, livestreams
+
+blp = Blueprint(
+    "livestreams", __name__, url_prefix="/api/v1", description="Livestream selling sessions"
+)
+web = WebBlueprint("livestream_pages", __name__)
+
+
+@blp.route("/shops/<shop>/livestreams")
+class ShopLivestreams(MethodView):
+    @blp.arguments(LivestreamCreateSchema)
+    @blp.response(201, LivestreamSchema)
+    def post(self, data, shop):
+        """Schedule a livestream of your shop, with its featured products."""
+        return livestreams.create_livestream(require_user(), shop, data)
+
+
+@blp.route("/livestreams")
+class LivestreamList(MethodView):
+    @blp.arguments(LivestreamListArgs, location="query")
+    @blp.response(200, LivestreamPageSchema)
+    def get(self, args):
+        """Live sessions first, then upcoming ones by start time."""
+        items, next_cursor = livestream_feeds.list_livestreams(
+            statuses=args["status"],
+            shop=args["shop"],
+            commune=args["commune"],
+            limit=args["limit"],
+            cursor=args["cursor"],
+        )
+        return page_body(items, next_cursor)
+
+
+@blp.route("/livestreams/<livestream_id>")
+class LivestreamItem(MethodView):
+    @blp.response(200, LivestreamSchema)
+    def get(self, livestream_id):
+        """A livestream with its featured products."""
+        return livestreams.get_livestream(api_user(), livestream_id)
+
+    @blp.arguments(LivestreamUpdateSchema)
+    @blp.response(200, LivestreamSchema)
+    def patch(self, changes, livestream_id):
+        """Edit the title, times, link or featured products (a product keeps its code)."""
+        return livestreams.update_livestream(require_user(), livestream_id, changes)
+
+
+@blp.route("/livestreams/<livestream_id>/start")
+class StartLivestream(MethodView):
+    @blp.response(200, LivestreamSchema)
+    def post(self, livestream_id):
+        """Go live: live prices apply from now."""
+        return livestreams.move_livestream(require_user(), livestream_id, "start")
+
+
+@blp.route("/livestreams/<livestream_id>/end")
+class EndLivestream(MethodView):
+    @blp.response(200, LivestreamSchema)
+    def post(self, livestream_id):
+        """End a live session: live prices stop."""
+        return livestreams.move_livestream(require_user(), livestream_id, "end")
+
+
+@blp.route("/livestreams/<livestream_id>/cancel")
+class CancelLivestream(MethodView):
+    @blp.arguments(LivestreamCancelSchema)
+    @blp.response(200, LivestreamSchema)
+    def post(self, data, livestream_id):
+        """Cancel a session that has not started."""
+        return livestreams.move_livestream(
+            require_user(), livestream_id, "cancel", reason=data.get("reason")
+        )
+
+
+@blp.route("/livestreams/<livestream_id>/pinned")
+class PinnedProduct(MethodView):
+    @blp.arguments(PinnedProductSchema)
+    @blp.response(200, LivestreamSchema)
+    def put(self, data, livestream_id):
+        """Show a featured product as the one on screen now (null: none)."""
+        return livestreams.pin_product(require_user(), livestream_id, data["product_id"])
+
+
+@blp.route("/livestreams/<livestream_id>/stats")
+class LivestreamStats(MethodView):
+    @blp.response(200, LivestreamStatsSchema)
+    def get(self, livestream_id):
+        """Orders, units and revenue attributed to the session (owner and trade office)."""
+        return livestream_feeds.livestream_stats(require_user(), livestream_id)
+
+
+@web.get("/livestreams.ics")
+def livestream_calendar():
+    """Upcoming livestreams as an iCalendar feed, to subscribe to from a phone's calendar."""
+    try:
+        args = CalendarArgs().load(request.args.to_dict(), unknown="exclude")
+    except ValidationError as exc:
+        raise ValidationFailed(details=exc.messages_dict) from exc
+    body = livestream_feeds.livestream_calendar(args["shop"])
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'inline; filename="livestreams.ics"'
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response

@@ -1,0 +1,183 @@
+"""Livestreams: sessions, their featured products, stats and comment claims."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from marketplace.pagination import PaginationArgs
+from marketplace.schemas.common import Timestamp
+from marketplace.schemas.products import MAX_PRICE, WholeNumber
+from marketplace.services.livestream_links import (
+    MAX_URL_LENGTH,
+    PLATFORMS,
+    InvalidLivestreamUrl,
+    check_livestream_url,
+)
+
+STATUSES = ("scheduled", "live", "ended", "cancelled")
+MAX_FEATURED = 100
+
+
+# --- input -----------------------------------------------------------------------------------
+
+
+class FeaturedProductInputSchema(Schema):
+    """One featured product; ``live_price`` left out keeps the one it has (none for a new one)."""
+
+    product_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    live_price = WholeNumber(allow_none=True, validate=validate.Range(min=1, max=MAX_PRICE))
+
+
+def _check_url(data: dict) -> None:
+    if "url" in data and "platform" in data:
+        try:
+            check_livestream_url(data["url"], data["platform"])
+        except InvalidLivestreamUrl as exc:
+            raise ValidationError(str(exc), field_name="url") from exc
+
+
+def _check_times(data: dict) -> None:
+    start, end = data.get("scheduled_start"), data.get("scheduled_end")
+    if start is not None and end is not None and end <= start:
+        raise ValidationError("Must be after scheduled_start.", field_name="scheduled_end")
+
+
+def _distinct_products(products: list[dict] | None) -> None:
+    ids = [entry["product_id"] for entry in products or []]
+    if len(ids) != len(set(ids)):
+        raise ValidationError("Each product may be featured once.", field_name="products")
+
+
+class LivestreamCreateSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    platform = fields.String(required=True, validate=validate.OneOf(PLATFORMS))
+    url = fields.String(required=True, validate=validate.Length(min=1, max=MAX_URL_LENGTH))
+    scheduled_start = Timestamp(required=True)
+    scheduled_end = Timestamp(load_default=None, allow_none=True)
+    description = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=5000)
+    )
+    products = fields.List(
+        fields.Nested(FeaturedProductInputSchema),
+        load_default=list,
+        validate=validate.Length(max=MAX_FEATURED),
+    )
+
+    @validates_schema
+    def consistent(self, data, **kwargs):
+        _check_url(data)
+        _check_times(data)
+        _distinct_products(data.get("products"))
+
+
+class LivestreamUpdateSchema(Schema):
+    """Any of the session's own fields; ``products`` replaces the featured set."""
+
+    title = fields.String(validate=validate.Length(min=1, max=200))
+    platform = fields.String(validate=validate.OneOf(PLATFORMS))
+    url = fields.String(validate=validate.Length(min=1, max=MAX_URL_LENGTH))
+    scheduled_start = Timestamp()
+    scheduled_end = Timestamp(allow_none=True)
+    description = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    products = fields.List(
+        fields.Nested(FeaturedProductInputSchema), validate=validate.Length(max=MAX_FEATURED)
+    )
+
+    @validates_schema
+    def consistent(self, data, **kwargs):
+        _check_url(data)
+        _check_times(data)
+        _distinct_products(data.get("products"))
+
+
+class LivestreamCancelSchema(Schema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class PinnedProductSchema(Schema):
+    """The product on screen now; null takes it off."""
+
+    product_id = fields.String(required=True, allow_none=True, validate=validate.Length(max=64))
+
+
+class StatusList(fields.String):
+    """``live`` or a comma-separated list such as ``live,scheduled,ended``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        statuses = [part.strip() for part in raw.split(",") if part.strip()]
+        unknown = sorted(set(statuses) - set(STATUSES))
+        if not statuses or unknown:
+            raise ValidationError(f"Use one or more of {', '.join(STATUSES)}.")
+        return tuple(dict.fromkeys(statuses))
+
+
+class LivestreamListArgs(PaginationArgs):
+    status = StatusList(load_default=None, metadata={"description": "live, scheduled, …"})
+    shop = fields.String(load_default=None, validate=validate.Length(min=1, max=140))
+    commune = fields.String(load_default=None, validate=validate.Length(min=1, max=80))
+
+
+class CalendarArgs(Schema):
+    shop = fields.String(load_default=None, validate=validate.Length(min=1, max=140))
+
+
+# --- output ----------------------------------------------------------------------------------
+
+
+class LivestreamShopSchema(Schema):
+    id = fields.String()
+    slug = fields.String()
+    name = fields.String()
+    commune = fields.String()
+
+
+class FeaturedProductSchema(Schema):
+    product_id = fields.String()
+    code = fields.String()
+    title = fields.String()
+    price = fields.Integer()
+    live_price = fields.Integer(allow_none=True)
+    stock = fields.Integer()
+    currency = fields.String()
+
+
+class LivestreamEventSchema(Schema):
+    from_ = fields.String(data_key="from", attribute="from_status")
+    to = fields.String(attribute="to_status")
+    by = fields.Function(lambda event: event.actor_id or "system")
+    at = Timestamp(attribute="created_at")
+    reason = fields.String(allow_none=True)
+
+
+class LivestreamSchema(Schema):
+    id = fields.String()
+    shop = fields.Nested(LivestreamShopSchema)
+    title = fields.String()
+    description = fields.String(allow_none=True)
+    platform = fields.String()
+    url = fields.String()
+    status = fields.String()
+    scheduled_start = Timestamp()
+    scheduled_end = Timestamp(allow_none=True)
+    started_at = Timestamp(allow_none=True)
+    ended_at = Timestamp(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+    products = fields.List(fields.Nested(FeaturedProductSchema), attribute="on_show")
+    pinned_product_id = fields.String(attribute="pinned_on_show", allow_none=True)
+    history = fields.List(fields.Nested(LivestreamEventSchema))
+    created_at = Timestamp()
+    updated_at = Timestamp()
+
+
+class LivestreamPageSchema(Schema):
+    items = fields.List(fields.Nested(LivestreamSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class LivestreamStatsSchema(Schema):
+    orders = fields.Integer()
+    units = fields.Integer()
+    revenue = fields.Integer()
+    currency = fields.String()
+    claims = fields.Integer()
