@@ -47,13 +47,14 @@ from marketplace.schemas.trade_office import (
     CollectionSchema,
     CollectionUpdateSchema,
     ExportArgs,
-    OptionalReasonSchema,
+    OfficeNoteSchema,
     OverviewSchema,
     PeriodArgs,
     ProductApplicationListArgs,
-    ReasonSchema,
+    RejectSchema,
     SalesArgs,
     SalesReportSchema,
+    SuspendSchema,
     dump_collections,
 )
 from marketplace.services import audit, curation, moderation, ocop, reports
@@ -156,7 +157,7 @@ class Approve(MethodView):
 class Reject(MethodView):
     decorators = [staff_only]
 
-    @blp.arguments(ReasonSchema)
+    @blp.arguments(RejectSchema)
     @blp.response(200, ApplicationSchema)
     def post(self, data, application_id):
         """Reject with a reason the producer will read."""
@@ -238,7 +239,7 @@ def _product_page_url(product) -> str:
 class SuspendShop(MethodView):
     decorators = [staff_only]
 
-    @blp.arguments(ReasonSchema)
+    @blp.arguments(SuspendSchema)
     @blp.response(200, ShopSchema)
     def post(self, data, shop_ref):
         """The shop and its products leave public view and cannot be bought."""
@@ -249,7 +250,7 @@ class SuspendShop(MethodView):
 class ReinstateShop(MethodView):
     decorators = [staff_only]
 
-    @blp.arguments(OptionalReasonSchema)
+    @blp.arguments(OfficeNoteSchema)
     @blp.response(200, ShopSchema)
     def post(self, data, shop_ref):
         """The shop and its products are back as they were."""
@@ -260,7 +261,7 @@ class ReinstateShop(MethodView):
 class VerifyShop(MethodView):
     decorators = [staff_only]
 
-    @blp.arguments(OptionalReasonSchema)
+    @blp.arguments(OfficeNoteSchema)
     @blp.response(200, ShopSchema)
     def post(self, data, shop_ref):
         """The office has checked the seller: ``verified`` becomes true."""
@@ -271,7 +272,7 @@ class VerifyShop(MethodView):
 class SuspendProduct(MethodView):
     decorators = [staff_only]
 
-    @blp.arguments(ReasonSchema)
+    @blp.arguments(SuspendSchema)
     @blp.response(200, ProductSchema)
     def post(self, data, product_id):
         """The product leaves public view and cannot be bought; its owner sees the reason."""
@@ -282,7 +283,7 @@ class SuspendProduct(MethodView):
 class ReinstateProduct(MethodView):
     decorators = [staff_only]
 
-    @blp.arguments(OptionalReasonSchema)
+    @blp.arguments(OfficeNoteSchema)
     @blp.response(200, ProductSchema)
     def post(self, data, product_id):
         """The product gets back the status it had before the suspension."""

@@ -107,7 +107,7 @@ class ApproveSchema(Schema):
         return _strip(data, "note")
 
 
-class ReasonSchema(Schema):
+class _RequiredReason(Schema):
     """A required reason: rejections and suspensions."""
 
     reason = fields.String(required=True, **_reason)
@@ -120,7 +120,15 @@ class ReasonSchema(Schema):
         return data
 
 
-class OptionalReasonSchema(Schema):
+class RejectSchema(_RequiredReason):
+    """Why the application is rejected: the producer reads it."""
+
+
+class SuspendSchema(_RequiredReason):
+    """Why the shop or product is suspended: its owner reads it."""
+
+
+class OfficeNoteSchema(Schema):
     """An optional reason, kept in the audit trail: reinstating, verifying."""
 
     reason = fields.String(load_default=None, allow_none=True, **_reason)

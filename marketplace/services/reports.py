@@ -188,7 +188,9 @@ def sales(group_by: str, first: date | None, last: date | None) -> list[dict]:
     )
     return [
         {"key": key, "orders": orders, "units": int(units), "revenue": int(revenue)}
-        for key, orders, units, revenue in db.session.execute(stmt.order_by(stmt.c.key))
+        for key, orders, units, revenue in db.session.execute(
+            stmt.order_by(stmt.selected_columns.key)
+        )
     ]
 
 
