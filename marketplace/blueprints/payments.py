@@ -1,1 +1,29 @@
-"""Routes for this part of the API are added by its issue."""
+"""Payments — POST /api/v1/payments/stripe/webhook: Stripe's signed events."""
+
+from __future__ import annotations
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from marketplace.services import payments
+
+blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Payments")
+
+
+class WebhookReceiptSchema(Schema):
+    received = fields.Boolean()
+    outcome = fields.String()
+
+
+@blp.route("/payments/stripe/webhook")
+class StripeWebhook(MethodView):
+    @blp.response(200, WebhookReceiptSchema)
+    def post(self):
+        """Stripe's events, verified with `STRIPE_WEBHOOK_SECRET`; each event applied once."""
+        # The raw bytes: the signature covers them exactly as sent.
+        outcome = payments.handle_stripe_webhook(
+            request.get_data(), request.headers.get("Stripe-Signature")
+        )
+        return {"received": True, "outcome": outcome}

@@ -1,1 +1,19 @@
-"""Commands for this subject are added by its issue."""
+"""flask orders expire — cancel card orders left unpaid, returning their stock."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from marketplace.services import idempotency, orders
+
+group = AppGroup("orders", help="Order maintenance.")
+
+
+@group.command("expire")
+def expire():
+    """Cancel card orders unpaid after PAYMENT_TIMEOUT_MINUTES, return their stock, cancel
+    their PaymentIntents; also forget idempotency keys older than 24 h."""
+    expired = orders.expire_unpaid_orders()
+    purged = idempotency.purge_expired()
+    click.echo(f"Cancelled {len(expired)} unpaid order(s); forgot {purged} idempotency key(s).")

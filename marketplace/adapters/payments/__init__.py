@@ -1,0 +1,1 @@
+"""Payment providers behind a small interface (only stripe.py imports ``stripe``)."""

@@ -1,0 +1,191 @@
+"""Checkouts and orders: what a buyer sends to check out, and the Order clients see."""
+
+from __future__ import annotations
+
+import phonenumbers
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from marketplace.models.order import ORDER_STATUSES, PAYMENT_STATUSES
+from marketplace.pagination import PaginationArgs
+from marketplace.schemas.common import Money, Timestamp
+from marketplace.services.phones import InvalidPhone, is_vietnamese, normalise_phone
+
+# Every region phonenumbers knows is an ISO 3166-1 alpha-2 code of a real place (plus "001"
+# for non-geographic numbers, which no parcel goes to).
+COUNTRY_CODES = frozenset(phonenumbers.SUPPORTED_REGIONS)
+
+_ADDRESS_TEXT = ("name", "line1", "line2", "commune", "district", "province", "postal_code")
+
+
+def _optional_text(max_length: int) -> fields.String:
+    return fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=max_length)
+    )
+
+
+class ShippingAddressSchema(Schema):
+    """A delivery address: name, phone, line1, province and country are required.
+
+    Since the 2025 reform Vietnam has provinces and communes; ``district`` stays optional for
+    older addresses. ``phone`` is normalised to E.164, read in the address's country.
+    """
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    phone = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    line1 = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    line2 = _optional_text(200)
+    commune = _optional_text(120)
+    district = _optional_text(120)
+    province = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    country = fields.String(required=True, validate=validate.Length(equal=2))
+    postal_code = _optional_text(20)
+
+    @post_load
+    def normalise(self, data, **kwargs):
+        errors: dict[str, list[str]] = {}
+        for name in _ADDRESS_TEXT:
+            if isinstance(data.get(name), str):
+                data[name] = " ".join(data[name].split()) or None
+        for name in ("name", "line1", "province"):
+            if not data.get(name):
+                errors[name] = ["Missing data for required field."]
+        country = data["country"].strip().upper()
+        if country not in COUNTRY_CODES or country == "001":
+            errors["country"] = ["Not an ISO 3166-1 alpha-2 country code."]
+        else:
+            data["country"] = country
+            try:
+                data["phone"] = normalise_phone(data["phone"], region=country)
+            except InvalidPhone as exc:
+                errors["phone"] = [str(exc)]
+        if errors:
+            raise ValidationError(errors)
+        return data
+
+
+class CheckoutItemSchema(Schema):
+    product_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    variant_id = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=64)
+    )
+    quantity = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=999))
+    livestream_id = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=64)
+    )
+    expected_unit_price = Money(load_default=None, allow_none=True, validate=validate.Range(min=1))
+
+
+class CheckoutRequestSchema(Schema):
+    items = fields.List(
+        fields.Nested(CheckoutItemSchema), required=True, validate=validate.Length(min=1, max=100)
+    )
+    shipping_address = fields.Nested(ShippingAddressSchema, required=True)
+    payment_method = fields.String(load_default="cod", validate=validate.OneOf(["cod", "stripe"]))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+    @validates_schema
+    def domestic_cash_on_delivery_needs_a_vietnamese_phone(self, data, **kwargs):
+        # The courier collects the cash by calling the buyer: a Vietnamese number is a must.
+        address = data.get("shipping_address")
+        if not address or data.get("payment_method") != "cod" or address["country"] != "VN":
+            return
+        if not is_vietnamese(address["phone"]):
+            raise ValidationError(
+                {"phone": ["Cash on delivery in Vietnam needs a Vietnamese phone number."]},
+                field_name="shipping_address",
+            )
+
+
+class OrderShopSchema(Schema):
+    id = fields.String()
+    slug = fields.String()
+    name = fields.String()
+
+
+class OrderLineSchema(Schema):
+    product_id = fields.String()
+    variant_id = fields.String()
+    title = fields.String()
+    unit_price = fields.Integer()
+    quantity = fields.Integer()
+    livestream_id = fields.String(allow_none=True)
+    line_total = fields.Integer()
+
+
+class OrderHistorySchema(Schema):
+    from_status = fields.String(data_key="from")
+    to_status = fields.String(data_key="to")
+    by = fields.Method("get_by")
+    at = Timestamp(attribute="created_at")
+    reason = fields.String(allow_none=True)
+
+    def get_by(self, event) -> str:
+        return event.actor_id or "system"
+
+
+class OrderSchema(Schema):
+    id = fields.String()
+    checkout_id = fields.String()
+    shop = fields.Nested(OrderShopSchema)
+    buyer_id = fields.String(allow_none=True)
+    buyer_contact = fields.Dict(allow_none=True)
+    status = fields.String()
+    payment_method = fields.String()
+    payment_status = fields.String()
+    history = fields.List(fields.Nested(OrderHistorySchema))
+    lines = fields.List(fields.Nested(OrderLineSchema))
+    subtotal = fields.Integer()
+    shipping_fee = fields.Integer()
+    total = fields.Integer()
+    currency = fields.String()
+    shipping_address = fields.Dict()
+    note = fields.String(allow_none=True)
+    carrier = fields.String(allow_none=True)
+    tracking_number = fields.String(allow_none=True)
+    created_at = Timestamp()
+    updated_at = Timestamp()
+
+
+class CheckoutSchema(Schema):
+    id = fields.String()
+    status = fields.String()
+    total = fields.Integer()
+    currency = fields.String()
+    payment = fields.Method("get_payment")
+    orders = fields.List(fields.Nested(OrderSchema))
+    created_at = Timestamp()
+
+    def get_payment(self, checkout) -> dict:
+        if checkout.payment_method != "stripe":
+            return {"method": checkout.payment_method}
+        return {
+            "method": "stripe",
+            "payment_intent_id": checkout.payment_intent_id,
+            "client_secret": checkout.client_secret,
+            "failure": checkout.payment_failure,
+        }
+
+
+class OrderListArgs(PaginationArgs):
+    shop = fields.String(load_default=None, validate=validate.Length(min=1, max=140))
+    status = fields.String(load_default=None, validate=validate.OneOf(ORDER_STATUSES))
+    payment_status = fields.String(load_default=None, validate=validate.OneOf(PAYMENT_STATUSES))
+
+
+class OrderPageSchema(Schema):
+    items = fields.List(fields.Nested(OrderSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class ShipSchema(Schema):
+    carrier = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    tracking_number = fields.String(required=True, validate=validate.Length(min=1, max=120))
+
+
+class CancelSchema(Schema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class ReturnSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    restock = fields.Boolean(required=True)
