@@ -28,6 +28,9 @@ from marketplace import create_app
 from marketplace.extensions import db, limiter
 from tests import factories
 
+# Media storage on both backends: local folder and a moto S3 server (s3_server, media_backend…).
+pytest_plugins = ["tests.media_storage"]
+
 # Tables whose rows come from the migrations, kept when live tests clean up.
 SEEDED_TABLES = {"categories", "alembic_version"}
 
@@ -184,6 +187,26 @@ def count_queries(app):
             sa.event.remove(engine, "before_cursor_execute", record)
 
     return counting
+
+
+@pytest.fixture
+def app_config(app):
+    """``app_config(KEY=value, …)`` changes the (session-wide) app's configuration for one
+    test; every key is put back as it was afterwards, absent keys removed again."""
+    missing = object()
+    saved: dict = {}
+
+    def change(**values):
+        for key, value in values.items():
+            saved.setdefault(key, app.config.get(key, missing))
+            app.config[key] = value
+
+    yield change
+    for key, value in saved.items():
+        if value is missing:
+            app.config.pop(key, None)
+        else:
+            app.config[key] = value
 
 
 @pytest.fixture

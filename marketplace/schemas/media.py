@@ -1,8 +1,11 @@
-"""Media as clients see it (the media issue owns this module)."""
+"""Media as clients see it, and the bodies of the media calls."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields, validate
+
+from marketplace.schemas.common import Timestamp
 
 
 class MediaSchema(Schema):
@@ -26,3 +29,31 @@ class MediaSchema(Schema):
         from marketplace.services.media import public_url
 
         return {name: public_url(key) for name, key in (media.variant_keys or {}).items()}
+
+
+class ImageUploadSchema(Schema):
+    """``multipart/form-data`` with the image in the field ``file``."""
+
+    file = Upload(required=True)
+
+
+class DirectUploadRequestSchema(Schema):
+    # Only for the client's own bookkeeping: keys are generated, never taken from it.
+    filename = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    content_type = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    size = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class UploadTicketSchema(Schema):
+    method = fields.String()
+    url = fields.String()
+    # "fields" would shadow marshmallow's own Schema.fields.
+    form_fields = fields.Dict(
+        keys=fields.String(), values=fields.String(), attribute="fields", data_key="fields"
+    )
+    expires_at = Timestamp()
+
+
+class DirectUploadSchema(Schema):
+    media = fields.Nested(MediaSchema)
+    upload = fields.Nested(UploadTicketSchema)

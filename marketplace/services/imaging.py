@@ -1,0 +1,184 @@
+"""Images checked by their content, re-encoded without metadata, and made light for slow phones.
+
+Only the pixels survive: EXIF (GPS, camera), XMP, comments and anything appended to the file are
+gone, because the stored file is a fresh encoding of the decoded image.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass, field
+from io import BytesIO
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from marketplace.errors import PayloadTooLarge, UnsupportedMediaType
+
+SNIFF_BYTES = 64
+IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+VIDEO_TYPES = ("video/mp4", "video/webm")
+# Longest side of each variant, in pixels; both are WebP.
+VARIANT_SIZES = {"medium": 960, "thumb": 320}
+VARIANT_QUALITY = {"medium": 80, "thumb": 72}
+ORIGINAL_QUALITY = 85
+EXIF_ORIENTATION = 0x0112
+# ISO base media brands of MP4 video; HEIC and AVIF share the container but are images.
+MP4_BRANDS = {
+    b"isom",
+    b"iso2",
+    b"iso4",
+    b"iso5",
+    b"iso6",
+    b"mp41",
+    b"mp42",
+    b"mp4v",
+    b"avc1",
+    b"dash",
+    b"M4V ",
+    b"MSNV",
+}
+
+
+def sniff(head: bytes) -> str | None:
+    """The content type the first bytes of a file show, among those we accept."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[4:8] == b"ftyp" and head[8:12] in MP4_BRANDS:
+        return "video/mp4"
+    # EBML header whose DocType is "webm" (Matroska proper is not accepted).
+    if head.startswith(b"\x1a\x45\xdf\xa3") and b"\x42\x82\x84webm" in head[:SNIFF_BYTES]:
+        return "video/webm"
+    return None
+
+
+def guard_pillow(max_pixels: int) -> None:
+    """Make Pillow refuse images above our pixel limit instead of only warning."""
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    warnings.simplefilter("error", Image.DecompressionBombWarning)
+
+
+@dataclass
+class ProcessedImage:
+    content_type: str
+    width: int
+    height: int
+    data: bytes
+    checksum: str
+    variants: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+def not_an_image(reason: str, code: str = "unsupported_media_type") -> UnsupportedMediaType:
+    return UnsupportedMediaType(
+        "Upload a JPEG, PNG or WebP image.", code=code, details={"file": [reason]}
+    )
+
+
+def too_many_pixels(pixels: int, max_pixels: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"The image has {pixels} pixels; at most {max_pixels} are accepted.",
+        code="too_many_pixels",
+        details={"file": [f"at most {max_pixels} pixels"]},
+    )
+
+
+def decode(data: bytes, max_pixels: int) -> tuple[Image.Image, str]:
+    """The decoded, upright image and its content type; 415 or 413 when it is not acceptable."""
+    content_type = sniff(data[:SNIFF_BYTES])
+    if content_type not in IMAGE_TYPES:
+        raise not_an_image("not a JPEG, PNG or WebP image")
+    try:
+        # Only the decoder the first bytes name: a file cannot pick another one.
+        image = Image.open(BytesIO(data), formats=[IMAGE_TYPES[content_type]])
+        pixels = image.width * image.height
+        if pixels > max_pixels:
+            raise too_many_pixels(pixels, max_pixels)
+        if getattr(image, "n_frames", 1) > 1:
+            raise not_an_image("animated images are not accepted", code="animated_image")
+        image.load()
+        if image.getexif().get(EXIF_ORIENTATION, 1) != 1:
+            image = ImageOps.exif_transpose(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise PayloadTooLarge(
+            "The image has too many pixels.",
+            code="too_many_pixels",
+            details={"file": [f"at most {max_pixels} pixels"]},
+        ) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise not_an_image("the image is damaged or incomplete", code="damaged_image") from exc
+    return image, content_type
+
+
+def _for_output(image: Image.Image, content_type: str) -> Image.Image:
+    alpha = image.has_transparency_data
+    if content_type == "image/jpeg":
+        wanted = ("RGB", "L")
+    elif content_type == "image/png":
+        wanted = ("RGB", "RGBA", "L", "LA")
+    else:
+        wanted = ("RGB", "RGBA")
+    if image.mode not in wanted:
+        image = image.convert("RGBA" if alpha and content_type != "image/jpeg" else "RGB")
+    return image
+
+
+def _encode(image: Image.Image, content_type: str, icc_profile: bytes | None) -> bytes:
+    out = BytesIO()
+    extra = {"icc_profile": icc_profile} if icc_profile else {}
+    if content_type == "image/jpeg":
+        image.save(out, "JPEG", quality=ORIGINAL_QUALITY, **extra)
+    elif content_type == "image/png":
+        image.save(out, "PNG", compress_level=6, **extra)
+    else:
+        image.save(out, "WEBP", quality=ORIGINAL_QUALITY, method=4, **extra)
+    return out.getvalue()
+
+
+def _downscale(image: Image.Image, longest: int) -> Image.Image:
+    scale = longest / max(image.width, image.height)
+    if scale >= 1:
+        return image
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    # reducing_gap: a cheap integer reduction first, then Lanczos on a small image.
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def _webp(image: Image.Image, quality: int, icc_profile: bytes | None) -> bytes:
+    if image.mode not in ("RGB", "RGBA"):
+        image = image.convert("RGBA" if image.has_transparency_data else "RGB")
+    out = BytesIO()
+    extra = {"icc_profile": icc_profile} if icc_profile else {}
+    image.save(out, "WEBP", quality=quality, method=4, **extra)
+    return out.getvalue()
+
+
+def process_image(data: bytes, max_pixels: int) -> ProcessedImage:
+    """Re-encode an uploaded image without its metadata, upright, with its WebP variants."""
+    image, content_type = decode(data, max_pixels)
+    icc_profile = image.info.get("icc_profile")
+    image = _for_output(image, content_type)
+    # Nothing of the upload's metadata may be written back (JPEG keeps comments by default).
+    image.info = {}
+    encoded = _encode(image, content_type, icc_profile)
+    medium = _downscale(image, VARIANT_SIZES["medium"])
+    # The thumb is made from the medium: a fraction of the pixels to read.
+    thumb = _downscale(medium, VARIANT_SIZES["thumb"])
+    return ProcessedImage(
+        content_type=content_type,
+        width=image.width,
+        height=image.height,
+        data=encoded,
+        checksum=hashlib.sha256(encoded).hexdigest(),
+        variants={
+            "thumb": _webp(thumb, VARIANT_QUALITY["thumb"], icc_profile),
+            "medium": _webp(medium, VARIANT_QUALITY["medium"], icc_profile),
+        },
+    )
