@@ -163,3 +163,37 @@ def test_moderation_needs_a_reason_and_an_officer(client, auth, officer):
     )
     actions = db.session.scalars(db.select(AuditEntry.action)).all()
     assert actions == ["product.suspend"]  # refused attempts leave no trace
+
+
+def test_suspended_items_cannot_be_bought(client, auth, officer):
+    from tests.orders.helpers import line, post_checkout, stock_of
+
+    _, buyer = auth.user("buyer")
+    shop = make_shop()
+    product = make_product(shop, stock=5)
+    other = make_product(make_shop(), stock=5)
+    client.post(f"/api/v1/products/{product.id}/suspend", json={"reason": "x"}, headers=officer[1])
+    refused = post_checkout(client, buyer, line(product), line(other))
+    assert refused.status_code in (409, 422)
+    assert (stock_of(product), stock_of(other)) == (5, 5)  # all or nothing
+    client.post(f"/api/v1/products/{product.id}/reinstate", headers=officer[1])
+    client.post(f"/api/v1/shops/{shop.id}/suspend", json={"reason": "x"}, headers=officer[1])
+    assert post_checkout(client, buyer, line(product)).status_code in (409, 422)
+    client.post(f"/api/v1/shops/{shop.id}/reinstate", headers=officer[1])
+    bought = post_checkout(client, buyer, line(product))
+    assert bought.status_code == 201, bought.get_json()
+    assert stock_of(product) == 4
+
+
+def test_suspended_products_leave_livestreams(client, officer):
+    from tests.factories import make_livestream
+
+    shop = make_shop()
+    shown, hidden = make_product(shop), make_product(shop)
+    live = make_livestream(shop, status="live", products=[(shown, None), (hidden, 90000)])
+    client.post(f"/api/v1/products/{hidden.id}/suspend", json={"reason": "x"}, headers=officer[1])
+    body = client.get(f"/api/v1/livestreams/{live.id}").get_json()
+    assert [p["product_id"] for p in body["products"]] == [shown.id]
+    client.post(f"/api/v1/shops/{shop.id}/suspend", json={"reason": "x"}, headers=officer[1])
+    listed = client.get("/api/v1/livestreams").get_json()["items"]
+    assert live.id not in [item["id"] for item in listed]

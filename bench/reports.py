@@ -1,0 +1,384 @@
+"""Sales report by commune over a year of 200,000 orders, on PostgreSQL.
+
+Creates a fresh database, applies the migrations, bulk-loads 500 shops in the 14 communes of
+Vân Hồ and 200,000 orders (about 1.5 lines each) spread over one year with COPY, then times
+``reports.sales("commune", …)`` for that year (the service the endpoint calls) and the HTTP
+endpoint itself. The baseline, from the same run, fetches the same counted orders and lines into
+Python and adds them up there. Prints medians, the ratio to the baseline and to the 300 ms target.
+The database is dropped at the end.
+
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres python bench/reports.py
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+SERVER_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+ORDERS = int(os.environ.get("BENCH_ORDERS", "200000"))
+SHOPS = 500
+PRODUCTS_PER_SHOP = 4
+RUNS = 9
+TARGET_MS = 300
+COMMUNES = [
+    "Vân Hồ",
+    "Chiềng Khoa",
+    "Chiềng Xuân",
+    "Chiềng Yên",
+    "Liên Hòa",
+    "Lóng Luông",
+    "Mường Men",
+    "Mường Tè",
+    "Quang Minh",
+    "Song Khủa",
+    "Suối Bàng",
+    "Tân Xuân",
+    "Tô Múa",
+    "Xuân Nha",
+]
+STATUSES = (
+    ["placed"] * 2
+    + ["confirmed"] * 2
+    + ["shipped"] * 2
+    + ["delivered"] * 10
+    + [
+        "cancelled",
+        "returned",
+        "pending_payment",
+    ]
+)
+YEAR = 2025
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def copy_rows(conn: psycopg.Connection, table: str, columns: list[str], rows) -> None:
+    with conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def load(dsn: str) -> None:
+    """Users, shops, products, variants, then checkouts, orders and lines, with COPY."""
+    rng = random.Random(7)
+    now = datetime.now(UTC)
+    with psycopg.connect(dsn) as conn:
+        owners = [
+            (new_id(), f"Artisan {i}", f"artisan{i}@bench.test", "x", "artisan", "vi", now)
+            for i in range(SHOPS)
+        ]
+        copy_rows(
+            conn,
+            "users",
+            ["id", "name", "email", "password_hash", "role", "locale", "created_at"],
+            owners,
+        )
+        shops = [
+            (
+                new_id(),
+                f"shop-{i}",
+                f"Shop {i}",
+                f"shop {i}",
+                COMMUNES[i % len(COMMUNES)],
+                owners[i][0],
+                "active",
+                now,
+                now,
+            )
+            for i in range(SHOPS)
+        ]
+        copy_rows(
+            conn,
+            "shops",
+            [
+                "id",
+                "slug",
+                "name",
+                "name_search",
+                "commune",
+                "owner_id",
+                "status",
+                "created_at",
+                "updated_at",
+            ],
+            shops,
+        )
+        products, variants = [], []
+        for shop in shops:
+            for j in range(PRODUCTS_PER_SHOP):
+                price = rng.randrange(20, 800) * 1000
+                product_id = new_id()
+                products.append(
+                    (
+                        product_id,
+                        shop[0],
+                        f"Product {j}",
+                        "active",
+                        price,
+                        f"product {j}",
+                        f"product {j}",
+                        now,
+                        now,
+                    )
+                )
+                variants.append((new_id(), product_id, "{}", price, 1000, "active", 0))
+        copy_rows(
+            conn,
+            "products",
+            [
+                "id",
+                "shop_id",
+                "title",
+                "status",
+                "price",
+                "title_search",
+                "text_search",
+                "created_at",
+                "updated_at",
+            ],
+            products,
+        )
+        copy_rows(
+            conn,
+            "product_variants",
+            ["id", "product_id", "options", "price", "stock", "status", "position"],
+            variants,
+        )
+        by_shop = defaultdict(list)
+        for product, variant in zip(products, variants, strict=True):
+            by_shop[product[1]].append((product[0], variant[0], product[4]))
+
+        start = datetime(YEAR, 1, 1, tzinfo=UTC) - timedelta(hours=7)
+        seconds = 365 * 24 * 3600
+        checkouts, orders, lines = [], [], []
+        for _ in range(ORDERS):
+            shop = shops[rng.randrange(SHOPS)]
+            created = start + timedelta(seconds=rng.randrange(seconds))
+            subtotal, position = 0, 0
+            order_id = new_id()
+            for _ in range(1 if rng.random() < 0.6 else rng.randint(2, 3)):
+                product_id, variant_id, price = rng.choice(by_shop[shop[0]])
+                quantity = rng.randint(1, 3)
+                lines.append(
+                    (
+                        new_id(),
+                        order_id,
+                        position,
+                        product_id,
+                        variant_id,
+                        "Product",
+                        price,
+                        quantity,
+                        price * quantity,
+                    )
+                )
+                subtotal += price * quantity
+                position += 1
+            checkout_id = new_id()
+            total = subtotal + 30000
+            checkouts.append((checkout_id, "completed", "cod", total, "VND", created, created))
+            orders.append(
+                (
+                    order_id,
+                    checkout_id,
+                    shop[0],
+                    rng.choice(STATUSES),
+                    "cod",
+                    "unpaid",
+                    subtotal,
+                    30000,
+                    total,
+                    "VND",
+                    "{}",
+                    created,
+                    created,
+                )
+            )
+        copy_rows(
+            conn,
+            "checkouts",
+            ["id", "status", "payment_method", "total", "currency", "created_at", "updated_at"],
+            checkouts,
+        )
+        copy_rows(
+            conn,
+            "orders",
+            [
+                "id",
+                "checkout_id",
+                "shop_id",
+                "status",
+                "payment_method",
+                "payment_status",
+                "subtotal",
+                "shipping_fee",
+                "total",
+                "currency",
+                "shipping_address",
+                "created_at",
+                "updated_at",
+            ],
+            orders,
+        )
+        copy_rows(
+            conn,
+            "order_lines",
+            [
+                "id",
+                "order_id",
+                "position",
+                "product_id",
+                "variant_id",
+                "title",
+                "unit_price",
+                "quantity",
+                "line_total",
+            ],
+            lines,
+        )
+        conn.commit()
+        conn.autocommit = True
+        conn.execute("VACUUM ANALYZE")
+    print(
+        f"loaded {len(orders)} orders, {len(lines)} lines, {SHOPS} shops in "
+        f"{len(COMMUNES)} communes"
+    )
+
+
+def timed(fn, runs: int = RUNS) -> tuple[float, object]:
+    fn()  # warm the caches and the connection pool
+    samples, result = [], None
+    for _ in range(runs):
+        began = time.perf_counter()
+        result = fn()
+        samples.append((time.perf_counter() - began) * 1000)
+    return statistics.median(samples), result
+
+
+def python_baseline(first: date, last: date) -> list[dict]:
+    """The same figures added up in Python from fetched rows: what GROUP BY saves."""
+    import sqlalchemy as sa
+
+    from marketplace.extensions import db
+    from marketplace.models import Order, OrderLine, Shop
+    from marketplace.services.reports import COUNTED_STATUSES, local_day_bounds
+
+    start, end = local_day_bounds(first, last)
+    where = [Order.status.in_(COUNTED_STATUSES), Order.created_at >= start, Order.created_at < end]
+    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    commune_of: dict[str, str] = {}
+    for order_id, commune, total in db.session.execute(
+        sa.select(Order.id, Shop.commune, Order.total).join(Shop).where(*where)
+    ):
+        commune_of[order_id] = commune
+        sums[commune][0] += 1
+        sums[commune][2] += total
+    for order_id, quantity in db.session.execute(
+        sa.select(OrderLine.order_id, OrderLine.quantity).join(Order).where(*where)
+    ):
+        sums[commune_of[order_id]][1] += quantity
+    return [
+        {"key": key, "orders": o, "units": u, "revenue": r}
+        for key, (o, u, r) in sorted(sums.items())
+    ]
+
+
+def measure(database_url: str) -> None:
+    from flask_migrate import upgrade
+
+    from marketplace import create_app
+    from marketplace.extensions import db
+    from marketplace.models import User
+    from marketplace.services import reports
+    from tests.factories import headers_for
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench"})
+    with app.app_context():
+        began = time.perf_counter()
+        upgrade(
+            directory=str(Path(__file__).resolve().parent.parent / "migrations"), revision="heads"
+        )
+        print(f"migrations applied in {time.perf_counter() - began:.1f} s")
+    began = time.perf_counter()
+    load(make_url(database_url).set(drivername="postgresql").render_as_string(False))
+    print(f"bulk load took {time.perf_counter() - began:.1f} s")
+
+    first, last = date(YEAR, 1, 1), date(YEAR, 12, 31)
+    with app.app_context():
+        service_ms, rows = timed(lambda: reports.sales("commune", first, last))
+        baseline_ms, baseline_rows = timed(lambda: python_baseline(first, last), runs=3)
+        assert rows == baseline_rows, "the SQL report and the Python sums disagree"
+        others = {
+            group: timed(lambda g=group: reports.sales(g, first, last), runs=5)[0]
+            for group in ("shop", "month", "ocop_stars", "category")
+        }
+        overview_ms, _ = timed(lambda: reports.overview(first, last), runs=5)
+        officer = User(
+            name="Bench officer", email="officer@bench.test", password_hash="x", role="officer"
+        )
+        db.session.add(officer)
+        db.session.commit()
+        headers = headers_for(officer)
+    client = app.test_client()
+    query = {"group_by": "commune", "from": first.isoformat(), "to": last.isoformat()}
+
+    def over_http():
+        response = client.get("/api/v1/reports/sales", query_string=query, headers=headers)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()
+
+    http_ms, body = timed(over_http)
+    assert body["rows"] == rows
+
+    counted = sum(r["orders"] for r in rows)
+    print(f"sales by commune for {YEAR}: {len(rows)} rows over {counted} counted orders")
+    print(f"  service median   {service_ms:8.1f} ms  ({RUNS} runs)")
+    print(f"  HTTP median      {http_ms:8.1f} ms  ({RUNS} runs)")
+    print(f"  Python baseline  {baseline_ms:8.1f} ms  (fetch rows, add up in Python)")
+    print(f"  ratio baseline/service: {baseline_ms / service_ms:.1f}x")
+    print(
+        f"  target {TARGET_MS} ms: service at {service_ms / TARGET_MS:.2f} of target, "
+        f"HTTP at {http_ms / TARGET_MS:.2f} -> {'OK' if http_ms < TARGET_MS else 'MISSED'}"
+    )
+    for group, ms in others.items():
+        print(f"  sales by {group:<11} median {ms:8.1f} ms")
+    print(f"  overview         median {overview_ms:8.1f} ms")
+    with app.app_context():
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+def main() -> None:
+    server = make_url(SERVER_URL)
+    name = f"bench_reports_{uuid.uuid4().hex[:8]}"
+    admin_dsn = server.set(drivername="postgresql", database="postgres").render_as_string(False)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        measure(server.set(database=name).render_as_string(False))
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        print(f"dropped database {name}")
+
+
+if __name__ == "__main__":
+    main()
