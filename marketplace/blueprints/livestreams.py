@@ -22,9 +22,12 @@ from marshmallow import ValidationError
 
 from marketplace.authn import api_user, require_user
 from marketplace.errors import ValidationFailed
-from marketplace.pagination import page_body
+from marketplace.pagination import PaginationArgs, page_body
 from marketplace.schemas.livestreams import (
     CalendarArgs,
+    ClaimPageSchema,
+    ClaimRequestSchema,
+    ClaimSchema,
     LivestreamCancelSchema,
     LivestreamCreateSchema,
     LivestreamListArgs,
@@ -34,7 +37,7 @@ from marketplace.schemas.livestreams import (
     LivestreamUpdateSchema,
     PinnedProductSchema,
 )
-from marketplace.services import livestream_feeds, livestreams
+from marketplace.services import livestream_claims, livestream_feeds, livestreams
 
 blp = Blueprint(
     "livestreams", __name__, url_prefix="/api/v1", description="Livestream selling sessions"
@@ -123,6 +126,24 @@ class LivestreamStats(MethodView):
     def get(self, livestream_id):
         """Orders, units and revenue attributed to the session (owner and trade office)."""
         return livestream_feeds.livestream_stats(require_user(), livestream_id)
+
+
+@blp.route("/livestreams/<livestream_id>/claims")
+class LivestreamClaims(MethodView):
+    @blp.arguments(ClaimRequestSchema)
+    @blp.response(201, ClaimSchema)
+    def post(self, data, livestream_id):
+        """Take an order from a buyer's comment ("A2 x3"), cash on delivery, at the live price."""
+        return livestream_claims.take_claim(require_user(), livestream_id, data)
+
+    @blp.arguments(PaginationArgs, location="query")
+    @blp.response(200, ClaimPageSchema)
+    def get(self, args, livestream_id):
+        """The orders taken from comments in this session, newest first."""
+        items, next_cursor = livestream_claims.list_claims(
+            require_user(), livestream_id, limit=args["limit"], cursor=args["cursor"]
+        )
+        return page_body(items, next_cursor)
 
 
 @web.get("/livestreams.ics")

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.models.base import IdMixin, TimestampMixin, UTCDateTime, db, utcnow
+from marketplace.models.order import Order
 from marketplace.models.product import Product
 from marketplace.models.shop import Shop
 
@@ -91,3 +92,5 @@ class LivestreamClaim(IdMixin, db.Model):
     order_id: Mapped[str] = mapped_column(sa.ForeignKey("orders.id"))
     created_by: Mapped[str] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    order: Mapped[Order] = relationship()

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from marketplace.pagination import PaginationArgs
-from marketplace.schemas.common import Timestamp
+from marketplace.schemas.common import PhoneNumber, Timestamp
+from marketplace.schemas.orders import OrderSchema, ShippingAddressSchema
 from marketplace.schemas.products import MAX_PRICE, WholeNumber
 from marketplace.services.livestream_links import (
     MAX_URL_LENGTH,
@@ -13,6 +22,7 @@ from marketplace.services.livestream_links import (
     InvalidLivestreamUrl,
     check_livestream_url,
 )
+from marketplace.services.phones import is_vietnamese
 
 STATUSES = ("scheduled", "live", "ended", "cancelled")
 MAX_FEATURED = 100
@@ -181,3 +191,66 @@ class LivestreamStatsSchema(Schema):
     revenue = fields.Integer()
     currency = fields.String()
     claims = fields.Integer()
+
+
+# --- claims ----------------------------------------------------------------------------------
+
+
+class ClaimRequestSchema(Schema):
+    """A buyer's comment and how to reach them; the address's name and phone default to the
+    buyer's."""
+
+    comment = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    buyer_name = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=120), validate.Regexp(r"\s*\S", error="Give a name.")],
+    )
+    buyer_phone = PhoneNumber(required=True, validate=validate.Length(min=1, max=40))
+    shipping_address = fields.Nested(ShippingAddressSchema, required=True)
+    variant_id = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=64)
+    )
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+    @pre_load
+    def address_defaults_to_the_buyer(self, data, **kwargs):
+        address = data.get("shipping_address") if isinstance(data, dict) else None
+        if isinstance(address, dict):
+            address = dict(address)
+            for field, source in (("name", "buyer_name"), ("phone", "buyer_phone")):
+                if address.get(field) in (None, "") and isinstance(data.get(source), str):
+                    address[field] = data[source]
+            data = {**data, "shipping_address": address}
+        return data
+
+    @validates_schema
+    def cash_on_delivery_in_vietnam_needs_a_vietnamese_phone(self, data, **kwargs):
+        # The courier collects the cash by calling the buyer (as at checkout).
+        address = data.get("shipping_address")
+        if address and address["country"] == "VN" and not is_vietnamese(address["phone"]):
+            raise ValidationError(
+                {"phone": ["Cash on delivery in Vietnam needs a Vietnamese phone number."]},
+                field_name="shipping_address",
+            )
+
+    @post_load
+    def tidy(self, data, **kwargs):
+        data["buyer_name"] = " ".join(data["buyer_name"].split())
+        data["comment"] = data["comment"].strip()
+        return data
+
+
+class ClaimSchema(Schema):
+    id = fields.String()
+    livestream_id = fields.String()
+    comment = fields.String()
+    code = fields.String()
+    quantity = fields.Integer()
+    order = fields.Nested(OrderSchema)
+    created_by = fields.String()
+    created_at = Timestamp()
+
+
+class ClaimPageSchema(Schema):
+    items = fields.List(fields.Nested(ClaimSchema))
+    next_cursor = fields.String(allow_none=True)

@@ -13,12 +13,8 @@ from marketplace.extensions import db
 from marketplace.models import Livestream, LivestreamClaim, Order, OrderLine, Shop, User
 from marketplace.models.base import utcnow
 from marketplace.pagination import SortKey, keyset_page
-from marketplace.services.livestreams import (
-    ASSUMED_LENGTH,
-    loading_options,
-    present,
-    viewable_by_owner_or_staff,
-)
+from marketplace.services.livestream_views import loading_options, present
+from marketplace.services.livestreams import ASSUMED_LENGTH, viewable_by_owner_or_staff
 
 # Orders that count for reports (and so for a session's stats).
 COUNTED_ORDER_STATUSES = ("placed", "confirmed", "shipped", "delivered")

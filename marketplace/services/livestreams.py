@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
@@ -29,6 +28,7 @@ from marketplace.models import (
 from marketplace.models.base import utcnow
 from marketplace.services.catalog import visible_products_clause
 from marketplace.services.livestream_links import InvalidLivestreamUrl, check_livestream_url
+from marketplace.services.livestream_views import loading_options, present
 from marketplace.services.permissions import can_see_shop, is_staff, require_shop_owner
 from marketplace.services.shops import shop_for
 
@@ -90,69 +90,6 @@ def live_unit_price(livestream: Livestream, product: Product, variant: ProductVa
     return min(feature.live_price, variant.price)
 
 
-# --- presenting ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FeaturedProduct:
-    product_id: str
-    code: str
-    title: str
-    price: int
-    live_price: int | None
-    stock: int
-    currency: str
-
-
-def present(livestreams: list[Livestream]) -> list[Livestream]:
-    """Give each livestream ``on_show`` (its visible featured products) and ``pinned_on_show``.
-
-    One query for any number of livestreams: a suspended product or shop vanishes from them.
-    """
-    from flask import current_app
-
-    currency = current_app.config["CURRENCY"]
-    ids = [livestream.id for livestream in livestreams]
-    on_show: dict[str, list[FeaturedProduct]] = {livestream_id: [] for livestream_id in ids}
-    if ids:
-        active = ProductVariant.status == "active", ProductVariant.product_id == Product.id
-        lowest = sa.select(sa.func.min(ProductVariant.price)).where(*active).scalar_subquery()
-        stock = sa.select(sa.func.sum(ProductVariant.stock)).where(*active).scalar_subquery()
-        rows = db.session.execute(
-            sa.select(
-                LivestreamProduct.livestream_id,
-                LivestreamProduct.product_id,
-                LivestreamProduct.code,
-                LivestreamProduct.live_price,
-                Product.title,
-                sa.func.coalesce(lowest, Product.price),
-                sa.func.coalesce(stock, 0),
-            )
-            .join(Product, Product.id == LivestreamProduct.product_id)
-            .where(
-                LivestreamProduct.livestream_id.in_(ids),
-                LivestreamProduct.removed_at.is_(None),
-                visible_products_clause(),
-            )
-            .order_by(LivestreamProduct.livestream_id, LivestreamProduct.position)
-        )
-        for livestream_id, product_id, code, live_price, title, price, units in rows:
-            on_show[livestream_id].append(
-                FeaturedProduct(product_id, code, title, price, live_price, units, currency)
-            )
-    for livestream in livestreams:
-        livestream.on_show = on_show[livestream.id]
-        shown = {feature.product_id for feature in livestream.on_show}
-        pinned = livestream.pinned_product_id
-        livestream.pinned_on_show = pinned if pinned in shown else None
-    return livestreams
-
-
-def loading_options() -> list:
-    """What serializing a livestream needs, loaded with a constant number of queries."""
-    return [selectinload(Livestream.shop), selectinload(Livestream.history)]
-
-
 # --- loading and authorizing -----------------------------------------------------------------
 
 
@@ -200,6 +137,11 @@ def get_livestream(user: User | None, livestream_id: str) -> Livestream:
 def owned_livestream(user: User, livestream_id: str) -> Livestream:
     """The session if ``user`` owns it (404 if they may not see it, 403 if not theirs)."""
     return _owned(livestream_id, user, lock=False)
+
+
+def lock_owned_livestream(user: User, livestream_id: str) -> Livestream:
+    """The owner's session, its row locked until the transaction ends (404/403 as above)."""
+    return _owned(livestream_id, user, lock=True)
 
 
 def viewable_by_owner_or_staff(user: User, livestream_id: str) -> Livestream:
