@@ -150,7 +150,9 @@ class LivestreamClaims(MethodView):
 def livestream_calendar():
     """Upcoming livestreams as an iCalendar feed, to subscribe to from a phone's calendar."""
     try:
-        args = CalendarArgs().load(request.args.to_dict(), unknown="exclude")
+        # "?shop=" left empty by a calendar app's template means every shop.
+        query = {name: value for name, value in request.args.items() if value}
+        args = CalendarArgs().load(query, unknown="exclude")
     except ValidationError as exc:
         raise ValidationFailed(details=exc.messages_dict) from exc
     body = livestream_feeds.livestream_calendar(args["shop"])

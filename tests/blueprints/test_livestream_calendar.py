@@ -78,6 +78,8 @@ def test_the_shop_filter(client):
         calendar, events = fetch(client, f"?shop={ref}")
         assert set(events) == {f"{mine_live.id}@cho-phien"}
         assert mine.name in str(calendar["X-WR-CALNAME"])
+    _, every = fetch(client, "?shop=")
+    assert len(every) == 2
     missing = client.get("/livestreams.ics?shop=no-such-shop")
     assert missing.status_code == 404
     missing.close()
