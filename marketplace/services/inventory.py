@@ -64,13 +64,12 @@ def take_stock(requests: Sequence[StockRequest]) -> None:
     if not short:
         return
     # Read only to tell the buyer what is left; the decision above was made by the guard.
-    available = dict(
-        db.session.execute(
+    available = {
+        variant_id: stock
+        for variant_id, stock in db.session.execute(
             sa.select(_variants.c.id, _variants.c.stock).where(_variants.c.id.in_(short))
         )
-        .tuples()
-        .all()
-    )
+    }
     raise OutOfStock(
         details={
             "items": [
