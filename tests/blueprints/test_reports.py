@@ -145,6 +145,18 @@ def test_period_bounds_are_local_days_inclusive(client, officer, sales):
     ]
 
 
+def test_the_calendars_ends_are_no_bounds(client, officer, sales):
+    query = {"from": "0001-01-01", "to": "9999-12-31"}
+    assert [r[0] for r in rows(client, officer[1], "month", **query)] == [
+        "2025-12",
+        "2026-01",
+        "2026-02",
+        "2026-03",
+    ]
+    overview = client.get("/api/v1/reports/overview", query_string=query, headers=officer[1])
+    assert overview.get_json()["orders"] == 6
+
+
 def test_overview(client, officer, sales):
     response = client.get("/api/v1/reports/overview", query_string=PERIOD, headers=officer[1])
     assert response.status_code == 200
