@@ -14,14 +14,14 @@ from marketplace.errors import Conflict, NotFound
 from marketplace.extensions import db
 from marketplace.models import Product, Shop, User
 from marketplace.models.base import utcnow
-from marketplace.services import audit
+from marketplace.services import audit, shops
 
 
 def find_shop(ref: str) -> Shop:
     """A shop by id or slug, whatever its status; 404 when there is none."""
-    shop = db.session.scalar(sa.select(Shop).where(sa.or_(Shop.id == ref, Shop.slug == ref)))
+    shop = shops.find_shop(ref)
     if shop is None:
-        raise NotFound("No such shop.")
+        raise NotFound("No such shop.", code="shop_not_found")
     return shop
 
 

@@ -15,12 +15,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Media, OcopApplication, OcopCertificate, Product, Shop, User
 from marketplace.models.base import utcnow
 from marketplace.pagination import SortKey, keyset_page
 from marketplace.services import audit
+from marketplace.services.permissions import can_see_product, require_shop_owner
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -71,14 +72,11 @@ APPLICATION_KEYS = [SortKey(OcopApplication.created_at), SortKey(OcopApplication
 
 
 def _owned_product(user: User, product_id: str) -> Product:
-    """The caller's own product; 404 when it is gone or hidden from them, 403 when public."""
+    """The caller's own product; 404 when it is gone or hidden from them, 403 when not theirs."""
     product = db.session.get(Product, product_id)
-    if product is None or product.status == "archived":
+    if product is None or product.status == "archived" or not can_see_product(user, product):
         raise NotFound("No such product.")
-    if product.shop.owner_id != user.id:
-        if product.status == "active" and product.shop.status == "active":
-            raise Forbidden("Only the product's owner can apply for its certificate.")
-        raise NotFound("No such product.")
+    require_shop_owner(user, product.shop)
     return product
 
 
@@ -205,6 +203,7 @@ def _close_pending(application_id: str, officer: User, **values) -> OcopApplicat
         sa.update(OcopApplication)
         .where(OcopApplication.id == application_id, OcopApplication.status == "pending")
         .values(reviewed_by=officer.id, reviewed_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
     )
     db.session.refresh(application)
     if moved.rowcount != 1:
@@ -218,11 +217,13 @@ def approve_application(
     officer: User, application_id: str, *, stars: int | None = None, note: str | None = None
 ) -> OcopApplication:
     """The application becomes the product's one current certificate; the old one is history."""
-    application = db.session.get(OcopApplication, application_id)
-    if application is None:
-        raise NotFound("No such application.")
-    stars = stars or application.claimed_stars
-    application = _close_pending(application_id, officer, status="approved", stars=stars, note=note)
+    application = _close_pending(
+        application_id,
+        officer,
+        status="approved",
+        stars=sa.func.coalesce(stars, OcopApplication.claimed_stars),
+        note=note,
+    )
     db.session.execute(
         sa.update(OcopCertificate)
         .where(
@@ -235,7 +236,7 @@ def approve_application(
         OcopCertificate(
             product_id=application.product_id,
             application_id=application.id,
-            stars=stars,
+            stars=application.stars,
             certificate_number=application.certificate_number,
             issuer=application.issuer,
             issued_on=application.issued_on,
@@ -251,7 +252,7 @@ def approve_application(
         reason=note,
         details={
             "product_id": application.product_id,
-            "stars": stars,
+            "stars": application.stars,
             "claimed_stars": application.claimed_stars,
         },
     )
