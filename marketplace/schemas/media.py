@@ -57,3 +57,20 @@ class UploadTicketSchema(Schema):
 class DirectUploadSchema(Schema):
     media = fields.Nested(MediaSchema)
     upload = fields.Nested(UploadTicketSchema)
+
+
+MAX_GALLERY_IMAGES = 20
+
+
+def media_id_field(**kwargs) -> fields.String:
+    """The id of one of the caller's ready images (a shop's logo or cover); null clears it."""
+    return fields.String(allow_none=True, validate=validate.Length(min=1, max=32), **kwargs)
+
+
+def image_ids_field(**kwargs) -> fields.List:
+    """An ordered gallery: ids of the caller's own ready images, first shown first."""
+    return fields.List(
+        fields.String(validate=validate.Length(min=1, max=32)),
+        validate=validate.Length(max=MAX_GALLERY_IMAGES),
+        **kwargs,
+    )

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from marketplace.extensions import db
 from marketplace.models import Category, Product, ProductImage, ProductVariant, Shop
 from marketplace.pagination import PaginationArgs
-from marketplace.schemas.media import MediaSchema
+from marketplace.schemas.media import MediaSchema, image_ids_field
 from marketplace.services.ocop import current_certificates, ocop_json
 
 MAX_PRICE = 1_000_000_000  # a billion dong: far above any craft, well inside a 32-bit column
@@ -108,7 +108,7 @@ class ProductCreateSchema(Schema):
     variants = fields.List(
         fields.Nested(VariantInputSchema), validate=validate.Length(min=1, max=MAX_VARIANTS)
     )
-    # image_ids: the media issue adds the ordered gallery here.
+    image_ids = image_ids_field()
 
     @validates_schema
     def price_and_stock_or_variants(self, data, **kwargs):
@@ -135,7 +135,7 @@ class ProductUpdateSchema(Schema):
     variants = fields.List(
         fields.Nested(VariantPatchSchema), validate=validate.Length(min=1, max=MAX_VARIANTS)
     )
-    # image_ids: the media issue adds the ordered gallery here.
+    image_ids = image_ids_field()
 
 
 class ProductListArgs(PaginationArgs):

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, post_load, validate
 
 from marketplace.pagination import PaginationArgs
 from marketplace.schemas.common import PhoneNumber
-from marketplace.schemas.media import MediaSchema
+from marketplace.schemas.media import MediaSchema, media_id_field
 from marketplace.schemas.products import WholeNumber
 
 MAX_FEE = 100_000_000
@@ -35,7 +35,8 @@ class _ShopFields(Schema):
     international_shipping_fee = _fee(
         metadata={"description": "fee for delivery abroad; null: no delivery abroad"}
     )
-    # logo_id, cover_id: the media issue adds them (the owner's ready images).
+    logo_id = media_id_field()
+    cover_id = media_id_field()
 
     @post_load
     def blank_is_none(self, data, **kwargs):

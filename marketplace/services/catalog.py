@@ -13,7 +13,7 @@ from marketplace.errors import NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Product, ProductVariant, Shop, User
 from marketplace.models.base import utcnow
-from marketplace.services import categories
+from marketplace.services import categories, media
 from marketplace.services.permissions import can_see_product
 from marketplace.services.text import fold
 
@@ -111,6 +111,7 @@ def create_product(
     weight_grams: int | None = None,
     status: str = "active",
     variants: list[dict] | None = None,
+    image_ids: list[str] | None = None,
 ) -> Product:
     """A product with one variant per option set (or one default variant), all or nothing."""
     specs = variants or [{"options": {}, "price": price, "stock": stock, "sku": sku}]
@@ -135,6 +136,8 @@ def create_product(
                 status="active",
             )
         )
+    if image_ids:
+        media.set_gallery(product, shop.owner_id, image_ids)
     _refresh_price(product)
     refresh_search_columns(product, shop.name)
     db.session.add(product)
@@ -183,6 +186,8 @@ def _apply_changes(product: Product, changes: dict) -> None:
         product.weight_grams = changes["weight_grams"]
     if "status" in changes:
         _set_status(product, changes["status"])
+    if "image_ids" in changes:
+        media.set_gallery(product, product.shop.owner_id, changes["image_ids"])
     if "variants" in changes:
         _replace_variants(product, changes["variants"])
         return

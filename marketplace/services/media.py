@@ -34,7 +34,7 @@ from marketplace.errors import (
     ValidationFailed,
 )
 from marketplace.extensions import db
-from marketplace.models import Media, User
+from marketplace.models import Media, Product, ProductImage, User
 from marketplace.models.base import utcnow
 from marketplace.services.imaging import (
     IMAGE_TYPES,
@@ -316,6 +316,32 @@ def owned_ready_image(owner_id: str, media_id: str | None, *, field: str) -> Med
     if media_id is None:
         return None
     return owned_ready_images(owner_id, [media_id], field=field)[0]
+
+
+def set_gallery(product: Product, owner_id: str, image_ids: list[str]) -> None:
+    """Make these images the product's ordered gallery (no commit).
+
+    Only gallery places go: the images and their files stay, for other products, shops or
+    OCOP files that show them, and for ``media gc`` to judge later.
+    """
+    images = owned_ready_images(owner_id, image_ids, field="image_ids")
+    places = {place.media_id: place for place in product.gallery}
+    gallery = []
+    for position, image in enumerate(images):
+        place = places.get(image.id) or ProductImage(media_id=image.id)
+        place.position = position
+        gallery.append(place)
+    product.gallery = gallery
+
+
+def shop_images(owner_id: str, changes: dict) -> dict[str, str | None]:
+    """The ``logo_id`` / ``cover_id`` among ``changes``, checked: the owner's ready images."""
+    checked: dict[str, str | None] = {}
+    for name in ("logo_id", "cover_id"):
+        if name in changes:
+            image = owned_ready_image(owner_id, changes[name], field=name)
+            checked[name] = image.id if image else None
+    return checked
 
 
 def receive_local_upload(form: dict[str, str], stream: BinaryIO, size: int) -> None:

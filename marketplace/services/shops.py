@@ -13,6 +13,7 @@ from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.models import Product, Shop, User
 from marketplace.pagination import SortKey, keyset_page
+from marketplace.services import media
 from marketplace.services.catalog import search_text
 from marketplace.services.permissions import can_see_shop
 from marketplace.services.places import canonical_commune
@@ -92,9 +93,10 @@ def _tidy(changes: dict) -> dict:
 def create_shop(owner: User, **fields) -> Shop:
     """A shop owned by ``owner`` with a unique slug made from its name (kept for good)."""
     fields = _tidy(fields)
-    # logo_id / cover_id: the media issue checks and sets them here.
+    images = media.shop_images(owner.id, fields)
     for attempt in range(3):
         shop = Shop(owner_id=owner.id, **{k: v for k, v in fields.items() if k in EDITABLE})
+        shop.logo_id, shop.cover_id = images.get("logo_id"), images.get("cover_id")
         shop.name_search = fold(shop.name)[:NAME_SEARCH_MAX]
         shop.slug = _free_slug(shop.name)
         if attempt:  # a concurrent shop took the same slug: step aside with a random tail
@@ -116,7 +118,8 @@ def update_shop(shop: Shop, changes: dict) -> Shop:
     for name, value in changes.items():
         if name in EDITABLE:
             setattr(shop, name, value)
-    # logo_id / cover_id: the media issue checks and sets them here.
+    for name, media_id in media.shop_images(shop.owner_id, changes).items():
+        setattr(shop, name, media_id)
     if renamed:
         shop.name_search = fold(shop.name)[:NAME_SEARCH_MAX]
         _reindex_products(shop)
