@@ -67,24 +67,22 @@ blp = Blueprint(
 )
 
 
-def staff_only(view):
-    """401/403 before anything else is read, so strangers learn nothing from validation."""
+def _checked_first(check):
+    """Run ``check`` (401/403) before the body is read, so strangers learn nothing from 422s."""
 
-    @functools.wraps(view)
-    def checked(*args, **kwargs):
-        require_staff()
-        return view(*args, **kwargs)
+    def decorator(view):
+        @functools.wraps(view)
+        def checked(*args, **kwargs):
+            check()
+            return view(*args, **kwargs)
 
-    return checked
+        return checked
+
+    return decorator
 
 
-def signed_in(view):
-    @functools.wraps(view)
-    def checked(*args, **kwargs):
-        require_user()
-        return view(*args, **kwargs)
-
-    return checked
+staff_only = _checked_first(require_staff)
+signed_in = _checked_first(require_user)
 
 
 def _currency() -> str:
