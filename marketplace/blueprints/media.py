@@ -14,7 +14,6 @@ from flask import Blueprint as WebBlueprint
 from flask import abort, current_app, request, send_file
 from flask_smorest import Blueprint
 
-from marketplace.adapters.storage import get_storage
 from marketplace.adapters.storage.base import (
     IMMUTABLE_CACHE_CONTROL,
     ObjectNotFound,
@@ -106,7 +105,7 @@ def receive_upload():
 @web.get("/media/<path:key>")
 @limiter.exempt
 def serve(key: str):
-    storage = get_storage()
+    storage = media_service.media_storage()
     if not isinstance(storage, LocalStorage):
         abort(404)
     try:

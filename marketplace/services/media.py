@@ -55,10 +55,19 @@ class StorageUnavailable(ServiceUnavailable):
     message = "Media storage is not answering; try again in a moment."
 
 
+def media_storage() -> Storage:
+    """The configured backend; 503 ``storage_unavailable`` when it cannot be set up."""
+    try:
+        return get_storage()
+    except StorageError as exc:
+        log.error("media storage is misconfigured: %s", exc)
+        raise StorageUnavailable() from exc
+
+
 def public_url(key: str) -> str:
     """Where a client fetches the stored object with this key."""
     try:
-        return get_storage().url(key)
+        return media_storage().url(key)
     except StorageError as exc:
         raise StorageUnavailable() from exc
 
@@ -122,7 +131,7 @@ def upload_image(owner: User, stream: BinaryIO) -> Media:
     """A ready image whose re-encoded file and variants are stored; nothing is kept on failure."""
     data = read_limited(stream, _limit("image"))
     image = process_image(data, current_app.config["MEDIA_MAX_PIXELS"])
-    storage = get_storage()
+    storage = media_storage()
     key, variant_keys = _variant_keys(image)
     media = Media(
         owner_id=owner.id,
@@ -169,7 +178,7 @@ def start_upload(
     kind = _kind_of(content_type)
     if size > _limit(kind):
         raise _too_large(_limit(kind))
-    storage = get_storage()
+    storage = media_storage()
     key = new_key(kind, content_type)
     ttl = current_app.config.get("MEDIA_UPLOAD_TTL_SECONDS", DEFAULT_UPLOAD_TTL_SECONDS)
     try:
@@ -214,7 +223,7 @@ def complete_upload(user: User, media_id: str) -> Media:
     media = get_own_media(user, media_id)
     if media.status == "ready":
         return media
-    storage = get_storage()
+    storage = media_storage()
     try:
         stored = storage.head(media.key)
         if stored is None:
@@ -254,7 +263,7 @@ def _mark_ready(media: Media, values: dict) -> Media:
     db.session.refresh(media)
     if result.rowcount == 0 and values.get("key"):
         # Another request completed it first: our copies have no row.
-        _discard(get_storage(), [values["key"], *values["variant_keys"].values()])
+        _discard(media_storage(), [values["key"], *values["variant_keys"].values()])
     return media
 
 
@@ -348,7 +357,7 @@ def receive_local_upload(form: dict[str, str], stream: BinaryIO, size: int) -> N
     """Store a direct upload sent to the app, when it keeps to its signed policy."""
     from marketplace.adapters.storage.local import LocalStorage, UploadRefused
 
-    storage = get_storage()
+    storage = media_storage()
     if not isinstance(storage, LocalStorage):
         raise NotFound("Uploads go straight to the storage service.")
     try:

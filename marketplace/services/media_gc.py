@@ -9,12 +9,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from marketplace.adapters.storage import get_storage
 from marketplace.adapters.storage.base import StorageError
 from marketplace.extensions import db
 from marketplace.models import Media
 from marketplace.models.base import utcnow
-from marketplace.services.media import StorageUnavailable
+from marketplace.services.media import StorageUnavailable, media_storage
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +50,7 @@ def collect_garbage(grace: timedelta = DEFAULT_GRACE, *, dry_run: bool = False) 
     A row is deleted only while it is still unreferenced (checked in the same statement), so an
     image attached meanwhile survives; its files go only after that deletion is committed.
     """
-    storage = get_storage()
+    storage = media_storage()
     try:
         # Fail before deleting any row if the storage cannot be reached.
         storage.head(PROBE_KEY)

@@ -304,3 +304,12 @@ def test_server_survives_the_bad_file_corpus(live_server, auth):
         timeout=30,
     ) as response:
         assert response.status_code == 201
+
+
+def test_s3_without_a_bucket_is_503_not_500(app, client, auth, monkeypatch):
+    monkeypatch.setitem(app.config, "MEDIA_STORAGE", "s3")
+    monkeypatch.setitem(app.config, "S3_BUCKET", None)
+    user, headers = auth.user()
+    response = post_file(client, headers, media_files.jpeg((64, 64)))
+    assert_envelope(response, 503, "storage_unavailable")
+    assert media_count(user) == 0
