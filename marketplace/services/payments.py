@@ -487,6 +487,9 @@ def reconcile(min_age: timedelta = timedelta(minutes=1)) -> dict[str, int]:
         if intent.status != "succeeded":
             continue
         checkout = db.session.get(Checkout, checkout_id)
+        if checkout is None or checkout.status != "pending_payment":
+            db.session.rollback()
+            continue
         if intent.amount != checkout.total or intent.currency != checkout.currency:
             log.error("PaymentIntent %s does not match checkout %s", intent_id, checkout_id)
             db.session.rollback()

@@ -36,3 +36,13 @@ def stock_of(product) -> int:
 
 def post_checkout(client, headers, *lines, **kwargs):
     return client.post("/api/v1/checkouts", json=checkout_body(*lines, **kwargs), headers=headers)
+
+
+def run_command(app, *args: str):
+    """Run a flask command in-process, as cron would: in a transaction of its own.
+
+    The test's session shares one connection with the requests' sessions; ending its
+    transaction first keeps the command's rollbacks from undoing what requests committed since.
+    """
+    db.session.commit()
+    return app.test_cli_runner().invoke(args=list(args))

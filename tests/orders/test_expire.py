@@ -10,7 +10,7 @@ from marketplace.models.base import utcnow
 from marketplace.services.inventory import take_stock
 from marketplace.services.orders import PricedLine, add_order, open_checkout
 from tests.factories import make_product, make_user
-from tests.orders.helpers import ADDRESS, stock_of
+from tests.orders.helpers import ADDRESS, run_command, stock_of
 
 
 def unpaid_card_checkout(buyer, products, *, age_minutes: int) -> Checkout:
@@ -46,7 +46,7 @@ def test_expire_cancels_unpaid_orders_past_the_timeout_and_returns_their_stock(a
     old_id, fresh_id = old.id, fresh.id
     assert stock_of(a) == stock_of(b) == 3
 
-    result = app.test_cli_runner().invoke(args=["orders", "expire"])
+    result = run_command(app, "orders", "expire")
     assert result.exit_code == 0, result.output
     assert "Cancelled 2 unpaid order(s)" in result.output
 
@@ -62,7 +62,7 @@ def test_expire_cancels_unpaid_orders_past_the_timeout_and_returns_their_stock(a
     kept = db.session.scalars(db.select(Order).where(Order.checkout_id == fresh_id)).one()
     assert kept.status == "pending_payment" and stock_of(fresh_product) == 3
 
-    again = app.test_cli_runner().invoke(args=["orders", "expire"])
+    again = run_command(app, "orders", "expire")
     assert "Cancelled 0 unpaid order(s)" in again.output
     assert stock_of(a) == 5
 
@@ -72,7 +72,7 @@ def test_expired_orders_show_system_in_their_history(app, client, auth, app_conf
     buyer, headers = auth.user()
     checkout = unpaid_card_checkout(buyer, [make_product(stock=5)], age_minutes=2)
     order_id = checkout.orders[0].id
-    app.test_cli_runner().invoke(args=["orders", "expire"])
+    run_command(app, "orders", "expire")
     body = client.get(f"/api/v1/orders/{order_id}", headers=headers).get_json()
     assert body["status"] == "cancelled" and body["payment_status"] == "unpaid"
     assert body["history"][0]["by"] == "system"

@@ -10,7 +10,7 @@ from marketplace.models import Checkout, IdempotencyKey, ProductVariant
 from marketplace.models.base import utcnow
 from marketplace.services import idempotency
 from tests.factories import make_product
-from tests.orders.helpers import checkout_body, line, stock_of
+from tests.orders.helpers import checkout_body, line, run_command, stock_of
 
 
 def post(client, headers, body, key):
@@ -148,7 +148,7 @@ def test_expire_command_forgets_expired_keys(app, client, auth):
     stale = db.session.scalar(db.select(IdempotencyKey).where(IdempotencyKey.key == "gone"))
     stale.expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    result = app.test_cli_runner().invoke(args=["orders", "expire"])
+    result = run_command(app, "orders", "expire")
     assert result.exit_code == 0, result.output
     assert "forgot 1 idempotency key" in result.output
     assert db.session.scalars(db.select(IdempotencyKey.key)).all() == ["kept"]
