@@ -38,7 +38,9 @@ class Checkout(IdMixin, TimestampMixin, db.Model):
     client_secret: Mapped[str | None] = mapped_column(sa.String(255))
     payment_failure: Mapped[str | None] = mapped_column(sa.Text)
 
-    orders: Mapped[list[Order]] = relationship(back_populates="checkout", order_by="Order.id")
+    orders: Mapped[list[Order]] = relationship(
+        back_populates="checkout", order_by="(Order.created_at, Order.id)"
+    )
 
 
 class Order(IdMixin, TimestampMixin, db.Model):

@@ -83,6 +83,7 @@ def claim(user_id: str, key: str, request_fingerprint: str) -> Claim:
             IdempotencyKey.fingerprint,
             IdempotencyKey.response_status,
             IdempotencyKey.response_body,
+            IdempotencyKey.created_at,
         ).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
     ).first()
     db.session.rollback()
@@ -91,6 +92,8 @@ def claim(user_id: str, key: str, request_fingerprint: str) -> Claim:
             "This Idempotency-Key was already used with another request.",
             code="idempotency_key_reused",
         )
+    if first is not None and first.response_status is None and _take_over(first, now):
+        return Claim(first.id)
     if first is None or first.response_status is None:
         # Still running (or a 5xx just released it): the client should retry in a moment.
         raise Conflict(
@@ -98,6 +101,28 @@ def claim(user_id: str, key: str, request_fingerprint: str) -> Claim:
             code="request_in_progress",
         )
     return Claim(first.id, (first.response_status, first.response_body))
+
+
+def _take_over(first, now) -> bool:
+    """Hold a claim whose request died without answering (a crash, or a failed release).
+
+    A request runs for seconds; one silent for IDEMPOTENCY_ABANDONED_AFTER_SECONDS is no longer
+    "still running". Compare-and-set on its start time, so only one retry takes it over.
+    """
+    abandoned_after = current_app.config.get("IDEMPOTENCY_ABANDONED_AFTER_SECONDS", 300)
+    if first.created_at > now - timedelta(seconds=abandoned_after):
+        return False
+    taken = db.session.execute(
+        sa.update(IdempotencyKey)
+        .where(
+            IdempotencyKey.id == first.id,
+            IdempotencyKey.response_status.is_(None),
+            IdempotencyKey.created_at == first.created_at,
+        )
+        .values(created_at=now)
+    ).rowcount
+    db.session.commit()
+    return taken == 1
 
 
 def record(claimed: Claim, status: int, body: dict | None) -> None:

@@ -94,6 +94,29 @@ def test_while_the_first_request_runs_a_retry_is_409_request_in_progress(client,
     assert checkouts() == 0 and stock_of(product) == 5
 
 
+def test_a_claim_abandoned_by_a_dead_request_is_taken_over(client, auth):
+    buyer, headers = auth.user()
+    product = make_product(stock=5)
+    body = checkout_body(line(product))
+    # A request that claimed the key and died without answering, ten minutes ago.
+    db.session.add(
+        IdempotencyKey(
+            user_id=buyer.id,
+            key="orphan",
+            fingerprint=idempotency.fingerprint(
+                "POST", "/api/v1/checkouts", json.dumps(body).encode()
+            ),
+            created_at=utcnow() - timedelta(minutes=10),
+            expires_at=utcnow() + timedelta(hours=23),
+        )
+    )
+    db.session.commit()
+    response = post(client, headers, body, "orphan")
+    assert response.status_code == 201
+    assert post(client, headers, body, "orphan").get_json() == response.get_json()
+    assert checkouts() == 1
+
+
 def test_4xx_answers_are_kept_too(client, auth):
     _, headers = auth.user()
     product = make_product(stock=1)
