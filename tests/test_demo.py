@@ -58,7 +58,9 @@ def test_the_demo_world_is_van_ho(app, client):
     assert sum(len(p["variants"]) > 1 for p in page["items"]) >= 5
     top_categories = {c["slug"] for c in client.get("/api/v1/categories").get_json()["items"]}
     for slug in top_categories:
-        found = client.get(f"/api/v1/products?category={slug}").get_json()["items"]
+        response = client.get(f"/api/v1/products?category={slug}")
+        assert response.status_code == 200, response.get_json()
+        found = response.get_json()["items"]
         assert found, f"no demo product in {slug}"
     brocade = client.get("/api/v1/products?q=tho cam&shop=tho-cam-co-cham").get_json()["items"]
     assert brocade

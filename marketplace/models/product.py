@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.models.base import IdMixin, TimestampMixin, db
 from marketplace.models.media import Media
 from marketplace.models.shop import Shop
+
+if TYPE_CHECKING:
+    from marketplace.models.ocop import OcopCertificate
 
 PRODUCT_STATUSES = ("draft", "active", "archived", "suspended")
 
@@ -65,6 +70,14 @@ class Product(IdMixin, TimestampMixin, db.Model):
     )
     gallery: Mapped[list[ProductImage]] = relationship(
         order_by="ProductImage.position", cascade="all, delete-orphan"
+    )
+    # The certificate shown as the product's ``ocop`` (at most one is current per product),
+    # so that lists can join it instead of looking it up in a query of its own.
+    current_certificate: Mapped[OcopCertificate | None] = relationship(
+        primaryjoin="and_(OcopCertificate.product_id == Product.id, "
+        "OcopCertificate.is_current.is_(True))",
+        viewonly=True,
+        uselist=False,
     )
 
 

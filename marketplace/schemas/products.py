@@ -17,9 +17,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from sqlalchemy.orm import joinedload
 
 from marketplace.extensions import db
-from marketplace.models import Category, Product, ProductImage, ProductVariant, Shop
+from marketplace.models import Product, ProductImage, ProductVariant, Shop
 from marketplace.pagination import PaginationArgs
 from marketplace.schemas.media import MediaSchema, image_ids_field
+from marketplace.services import categories
 from marketplace.services.ocop import current_certificates, ocop_json
 
 MAX_PRICE = 1_000_000_000  # a billion dong: far above any craft, well inside a 32-bit column
@@ -57,7 +58,12 @@ def _options(**kwargs) -> fields.Dict:
     )
 
 
-_title = {"validate": validate.Length(min=1, max=200)}
+def not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("Must not be blank.")
+
+
+_title = {"validate": [validate.Length(min=1, max=200), not_blank]}
 _description = {"validate": validate.Length(max=20_000), "allow_none": True}
 _sku = {"validate": validate.Length(min=1, max=64), "allow_none": True}
 _weight = {"validate": validate.Range(min=1, max=1_000_000), "allow_none": True}
@@ -227,7 +233,8 @@ class CategoryTreeSchema(Schema):
 
 
 def _loaded(obj, relationship: str) -> bool:
-    return relationship not in sa.inspect(obj).unloaded
+    # A loaded attribute lives in the instance's __dict__ (much cheaper than inspect()).
+    return relationship in obj.__dict__
 
 
 def _load_many_to_one(products: list[Product], relationship: str, model, fk: str) -> dict:
@@ -245,9 +252,17 @@ def dump_products(products: list[Product]) -> list[dict]:
     if not products:
         return []
     ids = [p.id for p in products]
-    variants: dict[str, list[ProductVariant]] = defaultdict(list)
-    for variant in db.session.scalars(
-        sa.select(ProductVariant)
+    # Plain rows, not entities: a page holds a hundred variants or more and needs five fields.
+    variants: dict[str, list] = defaultdict(list)
+    for variant in db.session.execute(
+        sa.select(
+            ProductVariant.product_id,
+            ProductVariant.id,
+            ProductVariant.sku,
+            ProductVariant.options,
+            ProductVariant.price,
+            ProductVariant.stock,
+        )
         .where(ProductVariant.product_id.in_(ids), ProductVariant.status == "active")
         .order_by(ProductVariant.position, ProductVariant.id)
     ):
@@ -261,17 +276,20 @@ def dump_products(products: list[Product]) -> list[dict]:
     ):
         gallery[image.product_id].append(image.media)
     shops = _load_many_to_one(products, "shop", Shop, "shop_id")
-    categories = _load_many_to_one(products, "category", Category, "category_id")
-    certificates = current_certificates(ids)
+    category_names = categories.slug_and_name({p.category_id for p in products} - {None})
+    if all(_loaded(p, "current_certificate") for p in products):
+        certificates = {p.id: p.current_certificate for p in products}
+    else:
+        certificates = current_certificates(ids)
     currency = current_app.config["CURRENCY"]
-    media_schema = MediaSchema(many=True)
+    media_schema = MediaSchema(many=True) if gallery else None
     return [
         _product_json(
             product,
             shops.get(product.shop_id) or product.shop,
-            categories.get(product.category_id) if categories else product.category,
+            category_names.get(product.category_id),
             variants[product.id],
-            media_schema.dump(gallery[product.id]) if gallery[product.id] else [],
+            media_schema.dump(gallery[product.id]) if product.id in gallery else [],
             ocop_json(certificates.get(product.id)),
             currency,
         )
@@ -294,7 +312,7 @@ def _product_json(product, shop, category, variants, images, ocop, currency) -> 
         "stock": sum(v.stock for v in variants),
         "status": product.status,
         "suspension_reason": product.suspension_reason if product.status == "suspended" else None,
-        "category": {"slug": category.slug, "name": category.name} if category else None,
+        "category": {"slug": category[0], "name": category[1]} if category else None,
         "sku": variants[0].sku if variants else None,
         "weight_grams": product.weight_grams,
         "images": images,

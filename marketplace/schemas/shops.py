@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, post_load, validate
 from marketplace.pagination import PaginationArgs
 from marketplace.schemas.common import PhoneNumber
 from marketplace.schemas.media import MediaSchema, media_id_field
-from marketplace.schemas.products import WholeNumber
+from marketplace.schemas.products import WholeNumber, not_blank
 
 MAX_FEE = 100_000_000
 
@@ -47,13 +47,13 @@ class _ShopFields(Schema):
 
 
 class ShopCreateSchema(_ShopFields):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    commune = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=120), not_blank])
+    commune = fields.String(required=True, validate=[validate.Length(min=1, max=80), not_blank])
 
 
 class ShopUpdateSchema(_ShopFields):
-    name = fields.String(validate=validate.Length(min=1, max=120))
-    commune = fields.String(validate=validate.Length(min=1, max=80))
+    name = fields.String(validate=[validate.Length(min=1, max=120), not_blank])
+    commune = fields.String(validate=[validate.Length(min=1, max=80), not_blank])
 
 
 class ShopListArgs(PaginationArgs):

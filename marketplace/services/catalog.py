@@ -33,6 +33,12 @@ def visible_products_clause() -> sa.ColumnElement[bool]:
     return sa.and_(Product.status == "active", Product.shop_id.in_(active_shops))
 
 
+def visible_in_join_clause() -> sa.ColumnElement[bool]:
+    """The same rule for a query that already joins ``shops`` (``.join(Product.shop)``):
+    cheaper for PostgreSQL to plan than the subquery, which matters on every list page."""
+    return sa.and_(Product.status == "active", Shop.status == "active")
+
+
 def search_text(title: str, description: str | None, shop_name: str) -> str:
     """The folded text ``q`` is matched against: title, description and shop name."""
     return _PART_SEPARATOR.join(fold(part) for part in (title, description, shop_name) if part)

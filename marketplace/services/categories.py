@@ -16,6 +16,19 @@ def _all() -> list[Category]:
     return list(db.session.scalars(sa.select(Category).order_by(Category.position, Category.slug)))
 
 
+# Categories change only with the migrations (and a deploy restarts the app): a copy per
+# process spares every product page a join. A category it does not know reloads it.
+_names: dict[str, tuple[str, str]] = {}
+
+
+def slug_and_name(category_ids: set[str]) -> dict[str, tuple[str, str]]:
+    """``{id: (slug, name)}`` covering ``category_ids`` (a query only on a miss)."""
+    if not category_ids <= _names.keys():
+        rows = db.session.execute(sa.select(Category.id, Category.slug, Category.name))
+        _names.update({row.id: (row.slug, row.name) for row in rows})
+    return _names
+
+
 def by_slug(slug: str, *, field: str = "category") -> Category:
     """The category with this slug; 422 on ``field`` when there is none."""
     category = db.session.scalar(sa.select(Category).where(Category.slug == slug))

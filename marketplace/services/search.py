@@ -8,17 +8,19 @@ GIN index answers these ``LIKE '%…%'`` filters. ``sort=relevance`` puts title 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import aliased, contains_eager, defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.extensions import db
 from marketplace.models import Product, Shop
-from marketplace.pagination import SortKey, keyset_page
+from marketplace.pagination import SortKey, decode_cursor, keyset_page
 from marketplace.services import categories
-from marketplace.services.catalog import visible_products_clause
+from marketplace.services.catalog import visible_in_join_clause
 from marketplace.services.ocop import min_stars_clause
 from marketplace.services.places import canonical_commune
 from marketplace.services.text import fold
+
+RELEVANCE_LIMIT = 1000
 
 
 def like_pattern(folded: str, *, prefix: bool = False) -> str:
@@ -36,15 +38,12 @@ def _relevance(folded: str) -> sa.ColumnElement[int]:
     )
 
 
-def _sort_keys(sort: str, folded: str) -> list[SortKey]:
+def _sort_keys(sort: str) -> list[SortKey]:
     if sort == "price_asc":
         return [SortKey(Product.price), SortKey(Product.id)]
     if sort == "price_desc":
         return [SortKey(Product.price, descending=True), SortKey(Product.id, descending=True)]
-    newest = [SortKey(Product.created_at, descending=True), SortKey(Product.id, descending=True)]
-    if sort == "relevance" and folded:
-        return [SortKey(_relevance(folded)), *newest]
-    return newest
+    return [SortKey(Product.created_at, descending=True), SortKey(Product.id, descending=True)]
 
 
 def search_products(
@@ -62,42 +61,86 @@ def search_products(
 ) -> tuple[list[Product], str | None]:
     """One keyset page of the active products of active shops that pass every filter.
 
-    Without ``sort``, a search is ranked by relevance and anything else is newest first.
+    Newest first unless ``sort`` says otherwise; ``relevance`` ranks title matches first.
     """
     folded = fold(q)
-    sort = sort or ("relevance" if folded else "newest")
-    # Shop and category come in the same query: the page is rendered from them.
-    stmt = (
-        sa.select(Product)
-        .join(Product.shop)
-        .options(contains_eager(Product.shop), joinedload(Product.category))
-        .where(visible_products_clause())
-    )
+    sort = sort or "newest"
+    filters = [visible_in_join_clause()]  # every query below joins Product.shop
     if folded:
-        stmt = stmt.where(Product.text_search.like(like_pattern(folded), escape="\\"))
+        filters.append(Product.text_search.like(like_pattern(folded), escape="\\"))
     if shop:
-        stmt = stmt.where(sa.or_(Shop.id == shop, Shop.slug == shop))
+        filters.append(sa.or_(Shop.id == shop, Shop.slug == shop))
     if commune:
-        stmt = stmt.where(Shop.commune == canonical_commune(commune))
+        filters.append(Shop.commune == canonical_commune(commune))
     if category:
-        stmt = stmt.where(Product.category_id.in_(categories.with_descendants(category)))
+        filters.append(Product.category_id.in_(categories.with_descendants(category)))
     if ocop_min_stars is not None:
-        stmt = stmt.where(min_stars_clause(ocop_min_stars))
+        filters.append(min_stars_clause(ocop_min_stars))
     if min_price is not None:
-        stmt = stmt.where(Product.price >= min_price)
+        filters.append(Product.price >= min_price)
     if max_price is not None:
-        stmt = stmt.where(Product.price <= max_price)
-    keys = _sort_keys(sort, folded)
-    items, next_cursor = keyset_page(
+        filters.append(Product.price <= max_price)
+    scope = f"products:{sort}"
+    if sort == "relevance" and folded:
+        stmt, keys = _ranked_candidates(filters, folded)
+    else:
+        keys = _sort_keys(sort)
+        if cursor:
+            filters.append(_leading_bound(keys, scope, cursor))
+        stmt = sa.select(Product).join(Product.shop).where(*filters)
+        stmt = stmt.options(*_page_loading(Product))
+    return keyset_page(
         db.session,
         stmt,
         keys,
-        scope=f"products:{sort}",
+        scope=scope,
         limit=limit,
         cursor=cursor,
         key_values=lambda product: _key_values(product, sort, folded),
     )
-    return items, next_cursor
+
+
+def _page_loading(entity) -> list:
+    """Shop and OCOP certificate in the same query (the page is rendered from them; the
+    category names come from a cached copy); long texts a page never shows stay behind."""
+    return [
+        defer(entity.text_search),
+        defer(entity.status_before_suspension),
+        contains_eager(entity.shop).load_only(
+            Shop.id, Shop.slug, Shop.name, Shop.commune, Shop.status, Shop.owner_id
+        ),
+        joinedload(entity.current_certificate),
+    ]
+
+
+def _ranked_candidates(filters: list, folded: str) -> tuple[sa.Select, list[SortKey]]:
+    """Relevance over the newest RELEVANCE_LIMIT matches (the contract lets relevance results
+    stop after the first 1,000): ranking every match of a common word would sort thousands
+    of rows for each page, while the newest matches come off the listing index."""
+    candidates = (
+        sa.select(Product, _relevance(folded).label("rank"))
+        .join(Product.shop)
+        .where(*filters)
+        .order_by(Product.created_at.desc(), Product.id.desc())
+        .limit(RELEVANCE_LIMIT)
+        .subquery("candidates")
+    )
+    ranked = aliased(Product, candidates)
+    stmt = sa.select(ranked).join(ranked.shop).options(*_page_loading(ranked))
+    keys = [
+        SortKey(candidates.c.rank),
+        SortKey(ranked.created_at, descending=True),
+        SortKey(ranked.id, descending=True),
+    ]
+    return stmt, keys
+
+
+def _leading_bound(keys: list[SortKey], scope: str, cursor: str) -> sa.ColumnElement[bool]:
+    """``created_at <= :last`` (or ``price >= :last`` …): implied by the keyset condition but,
+    unlike its OR form, usable as an index range, so page 200 starts where page 199 ended."""
+    first = keys[0]
+    value = decode_cursor(scope, cursor, len(keys))[0]
+    return first.column <= value if first.descending else first.column >= value
 
 
 def _key_values(product: Product, sort: str, folded: str) -> tuple:
@@ -115,9 +158,7 @@ def shop_products(
     shop: Shop, *, status: str, limit: int, cursor: str | None
 ) -> tuple[list[Product], str | None]:
     """A shop's own products in any status (for its owner), newest first."""
-    stmt = (
-        sa.select(Product).where(Product.shop_id == shop.id).options(joinedload(Product.category))
-    )
+    stmt = sa.select(Product).where(Product.shop_id == shop.id)
     if status != "all":
         stmt = stmt.where(Product.status == status)
     keys = [SortKey(Product.created_at, descending=True), SortKey(Product.id, descending=True)]

@@ -93,6 +93,7 @@ def test_variants_give_lowest_price_and_total_stock(client, seller):
         ({"title": "x", "price": True, "stock": 1}, {"price"}),
         ({"title": "x", "price": 100, "stock": -1}, {"stock"}),
         ({"title": "", "price": 100, "stock": 1}, {"title"}),
+        ({"title": " \t ", "price": 100, "stock": 1}, {"title"}),
         ({"price": 100, "stock": 1}, {"title"}),
         ({"title": "x", "price": 100, "stock": 1, "status": "archived"}, {"status"}),
         ({"title": "x", "price": 100, "stock": 1, "weight_grams": 0}, {"weight_grams"}),

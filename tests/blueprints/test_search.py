@@ -103,10 +103,12 @@ def test_relevance_puts_title_matches_first(client):
     by_description = make_product(shop, title="Túi đeo", description="Thêu hoa văn thổ cẩm")
     expected = [by_title_start.id, by_title_inside.id, by_description.id]
     assert ids(client.get("/api/v1/products?q=tho cam&sort=relevance")) == expected
-    assert ids(client.get("/api/v1/products?q=tho cam")) == expected  # the default for a search
     assert walk(client, "/api/v1/products?q=tho cam&sort=relevance", 1) == expected
     newest = ids(client.get("/api/v1/products?q=tho cam&sort=newest"))
     assert newest == list(reversed(expected))
+    assert ids(client.get("/api/v1/products?q=tho cam")) == newest  # the default sort
+    # Without a query there is nothing to rank by: newest first.
+    assert ids(client.get("/api/v1/products?sort=relevance")) == newest
 
 
 def test_filters(client, village):
@@ -261,3 +263,15 @@ def test_the_owners_list_costs_the_same_queries_whatever_its_size(client, auth, 
         assert response.status_code == 200
         counts.add(counter.count)
     assert len(counts) == 1
+
+
+def test_relevance_ranks_the_newest_thousand_matches(client):
+    """The contract lets relevance results stop after the first 1,000."""
+    from marketplace.services.search import RELEVANCE_LIMIT
+
+    made = _bulk_products(RELEVANCE_LIMIT + 5)
+    seen = walk(client, "/api/v1/products?q=san pham&sort=relevance", 100)
+    assert len(seen) == len(set(seen)) == RELEVANCE_LIMIT
+    newest = walk(client, "/api/v1/products?q=san pham", 100)
+    assert len(newest) == len(made)
+    assert set(seen) == set(newest[:RELEVANCE_LIMIT])

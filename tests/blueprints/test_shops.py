@@ -100,6 +100,8 @@ def test_only_artisans_open_shops(client, auth):
         ({"commune": "Lóng Luông"}, "name"),
         ({"name": "Shop"}, "commune"),
         ({"name": "", "commune": "Tô Múa"}, "name"),
+        ({"name": "   ", "commune": "Tô Múa"}, "name"),
+        ({"name": "Shop", "commune": " "}, "commune"),
         ({"name": "x" * 121, "commune": "Tô Múa"}, "name"),
         ({"name": "Shop", "commune": "Tô Múa", "shipping_fee": -1}, "shipping_fee"),
         ({"name": "Shop", "commune": "Tô Múa", "shipping_fee": 1.5}, "shipping_fee"),

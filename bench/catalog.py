@@ -1,0 +1,398 @@
+"""Catalog benchmark: product lists and search against the framework floor and a hand-written
+baseline, all served by gunicorn with 2 workers and measured in the same run.
+
+    createdb -h 127.0.0.1 -U postgres bench_catalog
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_catalog \\
+        .venv/bin/python bench/catalog.py --products 100000
+
+Seeds the database up to N products (a second run reuses them), then measures requests/s and
+p50/p99 latency with wrk (``apt-get install -y wrk``) or, without it, a threaded Python client:
+  1. floor     a minimal JSON endpoint, no database (bench/catalog_baseline.py)
+  2. baseline  the same first page of 24 products in SQLAlchemy Core + json.dumps (idem)
+  3. the app   GET /api/v1/products page 1, page 200 by cursors, searches, a filtered list
+and prints each with its ratio to 1 and 2, and the issue's targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+
+from marketplace.services.catalog import search_text  # noqa: E402
+from marketplace.services.places import VAN_HO_COMMUNES  # noqa: E402
+from marketplace.services.text import fold  # noqa: E402
+
+VENV_BIN = Path(sys.executable).parent
+BATCH = 5000
+
+# category slug → product nouns (titles stay true to their category)
+NOUNS = {
+    "brocade": ["Khăn thổ cẩm", "Váy thổ cẩm Mông", "Túi thổ cẩm", "Khăn piêu", "Vỏ gối thổ cẩm"],
+    "textile": ["Áo cóm", "Vải lanh nhuộm chàm", "Thắt lưng lụa"],
+    "tea": ["Chè Shan tuyết", "Hồng trà Shan tuyết", "Chè xanh sao suốt"],
+    "honey": ["Mật ong rừng", "Mật ong hoa ban"],
+    "dried-meat": ["Thịt trâu gác bếp", "Lạp xưởng gác bếp", "Thịt lợn gác bếp"],
+    "wine": ["Rượu ngô men lá", "Rượu táo mèo"],
+    "rice": ["Gạo nếp tan", "Gạo tẻ nương", "Cốm nếp"],
+    "fruit": ["Mận hậu sấy dẻo", "Ô mai mơ"],
+    "herbal-bath": ["Lá tắm người Dao", "Cao lá tắm"],
+    "herbal": ["Giảo cổ lam", "Thảo dược ngâm chân"],
+    "bamboo-rattan": ["Giỏ mây", "Mâm tre", "Đèn tre đan"],
+    "ornamental": ["Lan thủy tiên", "Đào bích chậu"],
+    "tourism": ["Nghỉ nhà sàn", "Tour bản"],
+}
+QUALIFIERS = ["đỏ", "chàm", "loại một", "đặc biệt", "truyền thống", "quà Tết", "mới vụ", "hộp quà"]
+SHOP_WORDS = ["Nhà", "Hợp tác xã", "Tổ", "Bếp", "Vườn", "Xưởng"]
+FAMILY = ["Mùa", "Lò", "Vì", "Hà", "Giàng", "Sồng", "Triệu", "Đinh", "Bùi", "Lường"]
+GIVEN = ["Sấu", "Xoan", "Lan", "Mai", "Páo", "Chứ", "Nga", "Hoa", "Sơn", "Tuấn"]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- schema and data ---------------------------------------------------------------------------
+
+
+def migrate(url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret"}
+    subprocess.run(
+        [str(VENV_BIN / "flask"), "--app", "marketplace", "db", "upgrade", "heads"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+
+
+def seed(url: str, target: int) -> int:
+    """Add products (with shops, owners, variants) until there are ``target``; returns the count."""
+    from marketplace.models import Category, Product, ProductVariant, Shop, User
+    from marketplace.models.base import new_id
+
+    engine = sa.create_engine(url)
+    rng = random.Random(20261130)
+    with engine.begin() as conn:
+        have = conn.scalar(sa.select(sa.func.count()).select_from(Product.__table__))
+        if have >= target:
+            return have
+        category_ids = dict(conn.execute(sa.select(Category.slug, Category.id)).all())
+        missing = target - have
+        shop_count = max(20, missing // 100)
+        started = time.monotonic()
+        users, shops = [], []
+        for n in range(shop_count):
+            owner_id = new_id()
+            users.append(
+                {
+                    "id": owner_id,
+                    "name": f"{rng.choice(FAMILY)} Thị {rng.choice(GIVEN)}",
+                    "email": f"bench-{owner_id}@bench.example",
+                    "password_hash": "!",  # nobody signs in as these
+                    "role": "artisan",
+                    "locale": "vi",
+                    "created_at": now(),
+                }
+            )
+            commune = rng.choice(VAN_HO_COMMUNES)
+            kind = rng.choice(["Thổ cẩm", "Chè", "Mật ong", "Gác bếp", "Mây tre", "Lá tắm"])
+            name = f"{rng.choice(SHOP_WORDS)} {kind} {commune} {have + n}"
+            shops.append(
+                {
+                    "id": new_id(),
+                    "slug": f"bench-{new_id()}",
+                    "name": name,
+                    "name_search": fold(name),
+                    "commune": commune,
+                    "owner_id": owner_id,
+                    # A few suspended shops, as in life: their products must stay hidden.
+                    "status": "suspended" if n % 50 == 49 else "active",
+                    "shipping_fee": 30000,
+                    "created_at": now(),
+                    "updated_at": now(),
+                }
+            )
+        conn.execute(sa.insert(User.__table__), users)
+        conn.execute(sa.insert(Shop.__table__), shops)
+        start_time = now() - timedelta(days=730)
+        products, variants = [], []
+        for n in range(missing):
+            shop = shops[rng.randrange(shop_count)]
+            slug = rng.choice(list(NOUNS))
+            title = f"{rng.choice(NOUNS[slug])} {rng.choice(QUALIFIERS)} {shop['commune']}"
+            description = (
+                f"{title}, làm tại {shop['commune']}, Vân Hồ, Sơn La. "
+                f"Đóng gói cẩn thận, giao trong {rng.randint(2, 7)} ngày."
+            )
+            # Listed over two years in the order they were made, as in life: the table's
+            # physical order follows created_at.
+            created = start_time + timedelta(seconds=(n + rng.random()) * 730 * 86400 / missing)
+            product_id = new_id()
+            prices = [rng.randrange(20, 2000) * 1000 for _ in range(3 if n % 5 == 0 else 1)]
+            products.append(
+                {
+                    "id": product_id,
+                    "shop_id": shop["id"],
+                    "title": title,
+                    "description": description,
+                    "category_id": category_ids[slug],
+                    "status": "draft" if n % 20 == 19 else "active",
+                    "price": min(prices),
+                    "weight_grams": rng.randint(100, 2000),
+                    "title_search": fold(title),
+                    "text_search": search_text(title, description, shop["name"]),
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
+            for position, price in enumerate(prices):
+                options = {"cỡ": "SML"[position]} if len(prices) > 1 else {}
+                variants.append(
+                    {
+                        "id": new_id(),
+                        "product_id": product_id,
+                        "sku": None,
+                        "options": options,
+                        "price": price,
+                        "stock": rng.randint(0, 50),
+                        "status": "active",
+                        "position": position,
+                    }
+                )
+            if len(products) >= BATCH:
+                conn.execute(sa.insert(Product.__table__), products)
+                conn.execute(sa.insert(ProductVariant.__table__), variants)
+                products, variants = [], []
+        if products:
+            conn.execute(sa.insert(Product.__table__), products)
+            conn.execute(sa.insert(ProductVariant.__table__), variants)
+        print(
+            f"seeded {missing} products in {shop_count} shops in {time.monotonic() - started:.0f} s"
+        )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")
+    engine.dispose()
+    return target
+
+
+# --- servers -------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(target: str, port: int, url: str, extra: list[str]) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret"}
+    env.pop("RATELIMIT_DEFAULT", None)
+    command = [str(VENV_BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}"]
+    command += ["--log-level", "warning", *extra, target]
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+
+
+def wait_ready(base: str, path: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + path, timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{base} did not answer {path}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+
+def get_json(url: str) -> dict:
+    import json
+
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310
+        return json.load(response)
+
+
+# --- load ----------------------------------------------------------------------------------------
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(number) * _UNITS[unit]
+
+
+def load_with_wrk(url: str, seconds: int, connections: int) -> dict:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    out = subprocess.run(
+        [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 60
+    ).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": _ms(re.search(r"\s50%\s+(\S+)", out).group(1)),
+        "p99": _ms(re.search(r"\s99%\s+(\S+)", out).group(1)),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def load_with_python(url: str, seconds: int, connections: int) -> dict:
+    parts = urllib.parse.urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def worker():
+        mine, bad = [], 0
+        while time.monotonic() < deadline:
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+            began = time.perf_counter()
+            try:
+                conn.request("GET", path)
+                response = conn.getresponse()
+                response.read()
+                bad += response.status != 200
+            except OSError:
+                bad += 1
+            finally:
+                conn.close()
+            mine.append((time.perf_counter() - began) * 1000)
+        with lock:
+            latencies.extend(mine)
+            errors[0] += bad
+
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    cuts = statistics.quantiles(latencies, n=100)
+    return {"rps": len(latencies) / elapsed, "p50": cuts[49], "p99": cuts[98], "errors": errors[0]}
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+
+def page_cursor(base: str, pages: int) -> str:
+    """The cursor that opens page ``pages + 1`` of the default list, walked page by page."""
+    cursor = None
+    for _ in range(pages):
+        query = "/api/v1/products" + (f"?cursor={cursor}" if cursor else "")
+        cursor = get_json(base + query)["next_cursor"]
+        if cursor is None:
+            raise RuntimeError("fewer pages than asked for: seed more products")
+    return cursor
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--products", type=int, default=20_000)
+    parser.add_argument("--seconds", type=int, default=10, help="per measurement")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--python-client", action="store_true", help="even if wrk is installed")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        parser.error("set DATABASE_URL (PostgreSQL for the figures)")
+    migrate(url)
+    total = seed(url, args.products)
+    use_wrk = shutil.which("wrk") and not args.python_client
+    load = load_with_wrk if use_wrk else load_with_python
+    print(
+        f"{total} products; load: {'wrk' if use_wrk else 'Python client'}, "
+        f"{args.connections} connections, {args.seconds} s each"
+    )
+
+    app_port, ref_port = free_port(), free_port()
+    app_server = start_gunicorn("wsgi:app", app_port, url, [])
+    ref_server = start_gunicorn("catalog_baseline:app", ref_port, url, ["--pythonpath", "bench"])
+    try:
+        app, ref = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{ref_port}"
+        wait_ready(app, "/api/v1/products?limit=1")
+        wait_ready(ref, "/floor")
+        cursor = urllib.parse.quote(page_cursor(app, 199))
+        targets = [
+            ("floor (JSON, no database)", f"{ref}/floor"),
+            ("baseline (Core + json.dumps)", f"{ref}/products"),
+            ("app: page 1", f"{app}/api/v1/products"),
+            ("app: page 200 (cursor)", f"{app}/api/v1/products?cursor={cursor}"),
+            ("app: search 'tho cam'", f"{app}/api/v1/products?q=tho%20cam"),
+            ("app: search 'mat ong rung'", f"{app}/api/v1/products?q=mat%20ong%20rung"),
+            ("app: 'tho cam' by relevance", f"{app}/api/v1/products?q=tho%20cam&sort=relevance"),
+            (
+                "app: 'mat ong rung' relevance",
+                f"{app}/api/v1/products?q=mat%20ong%20rung&sort=relevance",
+            ),
+            (
+                "app: filtered list",
+                f"{app}/api/v1/products?category=handicraft&min_price=100000"
+                "&max_price=800000&sort=price_asc",
+            ),
+        ]
+        results = {}
+        for name, target in targets:
+            load(target, 2, args.connections)  # warm up: connections, caches, plans
+            results[name] = load(target, args.seconds, args.connections)
+    finally:
+        stop(app_server)
+        stop(ref_server)
+
+    floor, base = results["floor (JSON, no database)"], results["baseline (Core + json.dumps)"]
+    print(f"\n{'':30} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'÷floor':>7} {'÷base':>7} errors")
+    for name, r in results.items():
+        print(
+            f"{name:30} {r['rps']:8.0f} {r['p50']:8.1f} {r['p99']:8.1f} "
+            f"{r['rps'] / floor['rps']:7.2f} {r['rps'] / base['rps']:7.2f} {r['errors']:6d}"
+        )
+    page1, page200 = results["app: page 1"], results["app: page 200 (cursor)"]
+    checks = [
+        ("page 1 ≥ 50% of the baseline's req/s", page1["rps"] / base["rps"], 0.5, ">="),
+        ("page 200 p50 ≤ 1.3 × page 1 p50", page200["p50"] / page1["p50"], 1.3, "<="),
+    ]
+    for name in list(results)[4:8]:  # the searches
+        checks.append(
+            (f"{name[5:]} p99 < 3 × list p99", results[name]["p99"] / page1["p99"], 3, "<")
+        )
+    print()
+    for label, value, bound, op in checks:
+        ok = value >= bound if op == ">=" else value <= bound if op == "<=" else value < bound
+        print(f"{'PASS' if ok else 'MISS'}  {label}: {value:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
