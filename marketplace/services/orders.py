@@ -171,6 +171,8 @@ def add_order(
                 livestream_id=line.livestream_id,
             )
         )
+    # A new order has no history yet; saying so spares a query when it is shown.
+    set_committed_value(order, "history", [])
     order.subtotal = sum(line.line_total for line in order.lines)
     order.total = order.subtotal + shipping_fee
     checkout.total += order.total
