@@ -26,6 +26,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -253,7 +254,15 @@ def _ms(text: str) -> float:
 
 
 def load_with_wrk(url: str, seconds: int, connections: int) -> dict:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    command = [
+        "wrk",
+        f"-t{min(2, connections)}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "10s",
+    ]
     out = subprocess.run(
         [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 60
     ).stdout
@@ -326,8 +335,22 @@ def main() -> int:
     parser.add_argument("--python-client", action="store_true", help="even if wrk is installed")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL")
+    scratch = None
     if not url:
-        parser.error("set DATABASE_URL (PostgreSQL for the figures)")
+        # `make bench` without a database: a throwaway SQLite file (figures are for PostgreSQL).
+        scratch = tempfile.TemporaryDirectory(prefix="bench-catalog-")
+        url = f"sqlite:///{scratch.name}/bench.db"
+        print(
+            "DATABASE_URL is not set: using a scratch SQLite database (use PostgreSQL for figures)"
+        )
+    try:
+        return run(args, url)
+    finally:
+        if scratch:
+            scratch.cleanup()
+
+
+def run(args: argparse.Namespace, url: str) -> int:
     migrate(url)
     total = seed(url, args.products)
     use_wrk = shutil.which("wrk") and not args.python_client
