@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from marketplace.services import payments
+from marketplace.services import payment_events
 
 blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Payments")
 
@@ -23,7 +23,7 @@ class StripeWebhook(MethodView):
     def post(self):
         """Stripe's events, verified with `STRIPE_WEBHOOK_SECRET`; each event applied once."""
         # The raw bytes: the signature covers them exactly as sent.
-        outcome = payments.handle_stripe_webhook(
+        outcome = payment_events.handle_stripe_webhook(
             request.get_data(), request.headers.get("Stripe-Signature")
         )
         return {"received": True, "outcome": outcome}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from marketplace.services import idempotency, orders
+from marketplace.services import idempotency, order_expiry
 
 group = AppGroup("orders", help="Order maintenance.")
 
@@ -14,6 +14,6 @@ group = AppGroup("orders", help="Order maintenance.")
 def expire():
     """Cancel card orders unpaid after PAYMENT_TIMEOUT_MINUTES, return their stock, cancel
     their PaymentIntents; also forget idempotency keys older than 24 h."""
-    expired = orders.expire_unpaid_orders()
+    expired = order_expiry.expire_unpaid_orders()
     purged = idempotency.purge_expired()
     click.echo(f"Cancelled {len(expired)} unpaid order(s); forgot {purged} idempotency key(s).")

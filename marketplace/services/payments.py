@@ -1,9 +1,9 @@
-"""Card payments: one PaymentIntent per checkout, Stripe's events applied once, refunds owed
-until made.
+"""Card payments: one PaymentIntent per checkout, payments applied, refunds owed until made.
 
 The provider is never called inside a database transaction: what must survive a crash (a refund
 we owe) is recorded and committed first, the call is made, and its outcome committed after.
-``reconcile`` finishes whatever a crash or an unreachable provider left undone.
+``reconcile`` finishes whatever a crash or an unreachable provider left undone. Stripe's
+webhook events are in services/payment_events.
 """
 
 from __future__ import annotations
@@ -14,25 +14,15 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 
 from marketplace.adapters.payments.base import (
-    InvalidWebhook,
     PaymentGateway,
     PaymentProviderError,
-    ProviderEvent,
     ProviderUnavailable,
 )
-from marketplace.errors import BadRequest, ServiceUnavailable, ValidationFailed
+from marketplace.errors import ServiceUnavailable, ValidationFailed
 from marketplace.extensions import db
-from marketplace.models import (
-    Checkout,
-    Order,
-    OrderEvent,
-    OrderLine,
-    PaymentTransaction,
-    ProcessedEvent,
-)
+from marketplace.models import Checkout, Order, OrderEvent, OrderLine, PaymentTransaction
 from marketplace.models.base import new_id, utcnow
 from marketplace.services.inventory import return_stock
 from marketplace.services.orders import InvalidTransition, move_order, stock_of, with_details
@@ -277,76 +267,7 @@ def release_unneeded_intent(checkout_id: str) -> None:
         log.warning("PaymentIntent %s not cancelled: %s", intent_id, exc)
 
 
-# ---------------------------------------------------------------- webhooks
-
-
-def handle_stripe_webhook(payload: bytes, signature: str | None) -> str:
-    """Apply a verified Stripe event once; returns ``applied``, ``duplicate`` or ``ignored``.
-
-    A bad, missing or stale signature is 400 ``invalid_signature`` and changes nothing.
-    """
-    from marketplace.adapters.payments.stripe import verify_webhook
-
-    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
-    if not secret:
-        raise ServiceUnavailable(
-            "Stripe webhooks are not configured.", code="payments_not_configured"
-        )
-    try:
-        event = verify_webhook(payload, signature, secret)
-    except InvalidWebhook as exc:
-        raise BadRequest(
-            "The webhook signature is missing, wrong or too old.", code="invalid_signature"
-        ) from exc
-    outcome, refunds = _apply_once(event)
-    settle_refunds(refunds)
-    return outcome
-
-
-def _apply_once(event: ProviderEvent) -> tuple[str, list[str]]:
-    db.session.rollback()
-    if db.session.get(ProcessedEvent, event.id) is not None:
-        return "duplicate", []
-    db.session.add(ProcessedEvent(id=event.id, type=event.type))
-    try:
-        # Inserted first: a concurrent delivery of the same event waits on it, then fails.
-        db.session.flush()
-        handler = EVENT_HANDLERS.get(event.type)
-        refunds = handler(event) if handler else []
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return "duplicate", []
-    return ("applied" if handler else "ignored"), refunds
-
-
-def _checkout_for(event: ProviderEvent) -> Checkout | None:
-    checkout = None
-    if event.intent_id:
-        checkout = db.session.scalar(
-            sa.select(Checkout).where(Checkout.payment_intent_id == event.intent_id)
-        )
-    if checkout is None:
-        log.warning("Stripe event %s (%s) names no checkout of ours", event.id, event.type)
-    return checkout
-
-
-def _on_intent_succeeded(event: ProviderEvent) -> list[str]:
-    checkout = _checkout_for(event)
-    if checkout is None:
-        return []
-    if event.amount != checkout.total or event.currency != checkout.currency:
-        log.error(
-            "Stripe event %s not applied: paid %s %s for checkout %s of %s %s",
-            event.id,
-            event.amount,
-            event.currency,
-            checkout.id,
-            checkout.total,
-            checkout.currency,
-        )
-        return []
-    return apply_payment(checkout)
+# ---------------------------------------------------------------- payments arriving
 
 
 def apply_payment(checkout: Checkout) -> list[str]:
@@ -386,69 +307,6 @@ def apply_payment(checkout: Checkout) -> list[str]:
     checkout.status = "paid" if placed else "cancelled"
     checkout.payment_failure = None
     return refunds
-
-
-def _on_intent_failed(event: ProviderEvent) -> list[str]:
-    checkout = _checkout_for(event)
-    if checkout is None:
-        return []
-    failure = (event.failure_message or "The payment failed.")[:2000]
-    checkout.payment_failure = failure
-    db.session.execute(
-        sa.update(PaymentTransaction)
-        .where(
-            PaymentTransaction.checkout_id == checkout.id,
-            PaymentTransaction.kind == "charge",
-            PaymentTransaction.status == "pending",
-        )
-        .values(failure=failure)
-    )
-    return []
-
-
-def _on_charge_refunded(event: ProviderEvent) -> list[str]:
-    """Stripe reports our refunds too: only what goes beyond every refund we know of is an
-    outside refund (from Stripe's dashboard); it is recorded and spread over the orders."""
-    checkout = _checkout_for(event)
-    if checkout is None or event.amount_refunded is None:
-        return []
-    known = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(PaymentTransaction.amount), 0)).where(
-            PaymentTransaction.checkout_id == checkout.id,
-            PaymentTransaction.kind == "refund",
-            PaymentTransaction.status.in_(("pending", "succeeded")),
-        )
-    )
-    outside = event.amount_refunded - known
-    if outside > 0:
-        db.session.add(
-            PaymentTransaction(
-                checkout_id=checkout.id,
-                kind="refund",
-                status="succeeded",
-                amount=outside,
-                currency=checkout.currency,
-                completed_at=utcnow(),
-            )
-        )
-    whole = event.fully_refunded or (
-        event.amount is not None and event.amount_refunded >= event.amount
-    )
-    if not whole and outside <= 0:
-        return []
-    for order in db.session.scalars(sa.select(Order).where(Order.checkout_id == checkout.id)):
-        if whole:
-            order.payment_status = "refunded"
-        elif order.payment_status != "refunded":
-            order.payment_status = "partially_refunded"
-    return []
-
-
-EVENT_HANDLERS = {
-    "payment_intent.succeeded": _on_intent_succeeded,
-    "payment_intent.payment_failed": _on_intent_failed,
-    "charge.refunded": _on_charge_refunded,
-}
 
 
 # ---------------------------------------------------------------- reconciling

@@ -139,7 +139,7 @@ def test_a_payment_of_another_amount_or_currency_is_not_applied_and_is_logged(
         "amount_received": intent["amount"] - 1000,
     }
     in_dollars = {**intent, "currency": "usd"}
-    with caplog.at_level(logging.ERROR, logger="marketplace.services.payments"):
+    with caplog.at_level(logging.ERROR, logger="marketplace.services.payment_events"):
         for wrong in (short, in_dollars):
             response = stripe_world.deliver(
                 client, stripe_world.event("payment_intent.succeeded", wrong)
@@ -204,3 +204,19 @@ def test_a_retried_card_checkout_gets_the_same_payment_intent(client, auth, stri
     assert again["payment"] == first["payment"]
     listed = stripe_world.client.v1.payment_intents.list().to_dict()["data"]
     assert [intent["id"] for intent in listed] == [first["payment"]["payment_intent_id"]]
+
+
+def test_a_payment_for_a_checkout_that_never_recorded_its_intent_is_still_applied(
+    client, auth, stripe_world
+):
+    body, headers, _ = two_shop_card_checkout(client, auth)
+    intent = stripe_world.pay(body["payment"]["payment_intent_id"])
+    # As if the app had crashed between creating the intent and recording it.
+    checkout = db.session.get(Checkout, body["id"])
+    checkout.payment_intent_id = None
+    db.session.commit()
+    response = stripe_world.deliver(client, stripe_world.event("payment_intent.succeeded", intent))
+    assert response.status_code == 200
+    after = client.get(f"/api/v1/checkouts/{body['id']}", headers=headers).get_json()
+    assert after["status"] == "paid"
+    assert after["payment"]["payment_intent_id"] == intent["id"]
