@@ -79,6 +79,17 @@ class Checkouts(MethodView):
 
     @blp.arguments(CheckoutRequestSchema)
     @blp.response(201, CheckoutSchema)
+    @blp.doc(
+        parameters=[
+            {
+                "in": "header",
+                "name": IDEMPOTENCY_HEADER,
+                "required": False,
+                "schema": {"type": "string", "maxLength": 255},
+                "description": "Retries with the same key within 24 h get the first answer.",
+            }
+        ]
+    )
     def post(self, data):
         """Check out: one order per shop; stock is taken for every line or none.
 

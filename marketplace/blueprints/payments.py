@@ -20,6 +20,17 @@ class WebhookReceiptSchema(Schema):
 @blp.route("/payments/stripe/webhook")
 class StripeWebhook(MethodView):
     @blp.response(200, WebhookReceiptSchema)
+    @blp.doc(
+        parameters=[
+            {
+                "in": "header",
+                "name": "Stripe-Signature",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "Stripe's signature of the raw body (400 when bad or stale).",
+            }
+        ]
+    )
     def post(self):
         """Stripe's events, verified with `STRIPE_WEBHOOK_SECRET`; each event applied once."""
         # The raw bytes: the signature covers them exactly as sent.
