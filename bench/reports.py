@@ -33,7 +33,7 @@ SERVER_URL = os.environ.get(
 ORDERS = int(os.environ.get("BENCH_ORDERS", "200000"))
 SHOPS = 500
 PRODUCTS_PER_SHOP = 4
-RUNS = 9
+RUNS = 15
 TARGET_MS = 300
 COMMUNES = [
     "Vân Hồ",
