@@ -20,6 +20,18 @@ from marketplace.models import ProductVariant
 
 _variants = ProductVariant.__table__
 
+# Built once: the hottest statement of a flash sale. One row or none changes.
+_TAKE = (
+    sa.update(_variants)
+    .where(_variants.c.id == sa.bindparam("variant"), _variants.c.stock >= sa.bindparam("units"))
+    .values(stock=_variants.c.stock - sa.bindparam("units"))
+)
+_GIVE_BACK = (
+    sa.update(_variants)
+    .where(_variants.c.id == sa.bindparam("variant"))
+    .values(stock=_variants.c.stock + sa.bindparam("units"))
+)
+
 
 @dataclass(frozen=True)
 class StockRequest:
@@ -54,11 +66,7 @@ def take_stock(requests: Sequence[StockRequest]) -> None:
     short = [
         variant_id
         for variant_id in sorted(totals)
-        if db.session.execute(
-            sa.update(_variants)
-            .where(_variants.c.id == variant_id, _variants.c.stock >= totals[variant_id])
-            .values(stock=_variants.c.stock - totals[variant_id])
-        ).rowcount
+        if db.session.execute(_TAKE, {"variant": variant_id, "units": totals[variant_id]}).rowcount
         != 1
     ]
     if not short:
@@ -91,8 +99,4 @@ def return_stock(requests: Iterable[StockRequest]) -> None:
     """Put the quantities back (a cancelled or returned order, a failed card checkout)."""
     totals = _totals(requests)
     for variant_id in sorted(totals):
-        db.session.execute(
-            sa.update(_variants)
-            .where(_variants.c.id == variant_id)
-            .values(stock=_variants.c.stock + totals[variant_id])
-        )
+        db.session.execute(_GIVE_BACK, {"variant": variant_id, "units": totals[variant_id]})
