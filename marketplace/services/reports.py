@@ -40,7 +40,10 @@ class local_month(FunctionElement):
 @compiles(local_month, "postgresql")
 def _local_month_postgresql(element, compiler, **kw):
     (timestamp,) = element.clauses
-    return f"date_trunc('month', {compiler.process(timestamp, **kw)} + interval '7 hours')"
+    # AT TIME ZONE 'UTC' first: date_trunc and to_char of a timestamptz would follow the
+    # session's TimeZone setting, which is not ours to assume.
+    local = f"({compiler.process(timestamp, **kw)} AT TIME ZONE 'UTC') + interval '7 hours'"
+    return f"date_trunc('month', {local})"
 
 
 @compiles(local_month)

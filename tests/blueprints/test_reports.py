@@ -255,3 +255,14 @@ def test_reports_take_the_same_queries_whatever_the_number_of_orders(
     # The caller's token and user, then one query per sales report and two for the overview.
     assert after == [3, 3, 3, 4]
     assert ("Xuân Nha", 30) in [(k, o) for k, o, _, _ in rows(client, officer[1], "commune")]
+
+
+def test_months_do_not_depend_on_the_database_sessions_time_zone(app, client, officer, sales):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no session time zone")
+    expected = rows(client, officer[1], "month")
+    # The requests share the test's connection: its time zone is theirs.
+    db.session.execute(db.text("SET TIME ZONE 'America/Los_Angeles'"))
+    assert rows(client, officer[1], "month") == expected
+    db.session.execute(db.text("SET TIME ZONE 'Asia/Ho_Chi_Minh'"))
+    assert rows(client, officer[1], "month") == expected
