@@ -262,14 +262,19 @@ def load(dsn: str) -> None:
     )
 
 
-def timed(fn, runs: int = RUNS) -> tuple[float, object]:
-    fn()  # warm the caches and the connection pool
-    samples, result = [], None
+def timed(*fns, runs: int = RUNS) -> list[tuple[float, object]]:
+    """Median milliseconds and last result of each function, their runs interleaved so that
+    the machine's other work weighs on each alike."""
+    for fn in fns:
+        fn()  # warm the caches and the connection pool
+    samples: list[list[float]] = [[] for _ in fns]
+    results: list[object] = [None] * len(fns)
     for _ in range(runs):
-        began = time.perf_counter()
-        result = fn()
-        samples.append((time.perf_counter() - began) * 1000)
-    return statistics.median(samples), result
+        for index, fn in enumerate(fns):
+            began = time.perf_counter()
+            results[index] = fn()
+            samples[index].append((time.perf_counter() - began) * 1000)
+    return [(statistics.median(s), r) for s, r in zip(samples, results, strict=True)]
 
 
 def python_baseline(first: date, last: date) -> list[dict]:
@@ -322,14 +327,6 @@ def measure(database_url: str) -> None:
 
     first, last = date(YEAR, 1, 1), date(YEAR, 12, 31)
     with app.app_context():
-        service_ms, rows = timed(lambda: reports.sales("commune", first, last))
-        baseline_ms, baseline_rows = timed(lambda: python_baseline(first, last), runs=3)
-        assert rows == baseline_rows, "the SQL report and the Python sums disagree"
-        others = {
-            group: timed(lambda g=group: reports.sales(g, first, last), runs=5)[0]
-            for group in ("shop", "month", "ocop_stars", "category")
-        }
-        overview_ms, _ = timed(lambda: reports.overview(first, last), runs=5)
         officer = User(
             name="Bench officer", email="officer@bench.test", password_hash="x", role="officer"
         )
@@ -339,13 +336,32 @@ def measure(database_url: str) -> None:
     client = app.test_client()
     query = {"group_by": "commune", "from": first.isoformat(), "to": last.isoformat()}
 
+    def in_app(fn):
+        def run():
+            with app.app_context():
+                return fn()
+
+        return run
+
     def over_http():
         response = client.get("/api/v1/reports/sales", query_string=query, headers=headers)
         assert response.status_code == 200, response.get_data(as_text=True)
         return response.get_json()
 
-    http_ms, body = timed(over_http)
+    (service_ms, rows), (http_ms, body) = timed(
+        in_app(lambda: reports.sales("commune", first, last)), over_http
+    )
     assert body["rows"] == rows
+    [(baseline_ms, baseline_rows)] = timed(in_app(lambda: python_baseline(first, last)), runs=3)
+    assert rows == baseline_rows, "the SQL report and the Python sums disagree"
+    groups = ("shop", "month", "ocop_stars", "category")
+    figures = timed(
+        *[in_app(lambda g=group: reports.sales(g, first, last)) for group in groups],
+        in_app(lambda: reports.overview(first, last)),
+        runs=5,
+    )
+    others = {group: ms for group, (ms, _) in zip(groups, figures, strict=False)}
+    overview_ms = figures[-1][0]
 
     counted = sum(r["orders"] for r in rows)
     print(f"sales by commune for {YEAR}: {len(rows)} rows over {counted} counted orders")
