@@ -27,14 +27,16 @@ def _load_api_user() -> tuple[User | None, ApiToken | None]:
     raw = bearer_token()
     if raw is None:
         return None, None
-    token = db.session.scalar(
-        db.select(ApiToken).where(
-            ApiToken.token_hash == hash_token(raw), ApiToken.revoked_at.is_(None)
-        )
-    )
-    if token is None:
+    # One query for both: this runs on every authenticated request.
+    row = db.session.execute(
+        db.select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == hash_token(raw), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None:
         return None, None
-    return token.user, token
+    token, user = row
+    return user, token
 
 
 def api_user() -> User | None:

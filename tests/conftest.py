@@ -138,6 +138,15 @@ def _truncate_all():
 
 
 @pytest.fixture
+def restore_limiter(app):
+    """For tests that build other apps: the limiter is one object, re-bound by each init_app."""
+    yield
+    limiter.limit_manager.set_default_limits([])
+    limiter.init_app(app)
+    limiter.reset()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -7,6 +7,8 @@ import pytest
 from marketplace import create_app
 from marketplace.config import ConfigurationError, load_or_create_secret_key
 
+pytestmark = pytest.mark.usefixtures("restore_limiter")
+
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
     monkeypatch.setenv("MARKETPLACE_ENV", "production")

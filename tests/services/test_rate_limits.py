@@ -12,6 +12,9 @@ from marketplace import create_app
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
+pytestmark = pytest.mark.usefixtures("restore_limiter")
+
+
 @pytest.fixture
 def redis_prefix():
     client = redis.Redis.from_url(REDIS_URL)
