@@ -7,7 +7,8 @@ PATCH  /api/v1/livestreams/{id}                  edit (owner)
 POST   /api/v1/livestreams/{id}/start|end|cancel move (owner)
 PUT    /api/v1/livestreams/{id}/pinned           product on screen (owner)
 GET    /api/v1/livestreams/{id}/stats            sales figures (owner, officers)
-POST   /api/v1/livestreams/{id}/claims           order from a comment (owner, while live)
+POST   /api/v1/livestreams/{id}/claims           order from a comment (owner, while live;
+                                                 Idempotency-Key)
 GET    /api/v1/livestreams/{id}/claims           claims taken (owner)
 GET    /livestreams.ics                          iCalendar of upcoming sessions (anyone)
 """
@@ -22,6 +23,7 @@ from marshmallow import ValidationError
 
 from marketplace.authn import api_user, require_user
 from marketplace.errors import ValidationFailed
+from marketplace.http_idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from marketplace.pagination import PaginationArgs, page_body
 from marketplace.schemas.livestreams import (
     CalendarArgs,
@@ -130,10 +132,17 @@ class LivestreamStats(MethodView):
 
 @blp.route("/livestreams/<livestream_id>/claims")
 class LivestreamClaims(MethodView):
+    decorators = [idempotent]
+
     @blp.arguments(ClaimRequestSchema)
     @blp.response(201, ClaimSchema)
+    @blp.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])
     def post(self, data, livestream_id):
-        """Take an order from a buyer's comment ("A2 x3"), cash on delivery, at the live price."""
+        """Take an order from a buyer's comment ("A2 x3"), cash on delivery, at the live price.
+
+        Send an `Idempotency-Key` header to make a double tap safe: the same key from the same
+        seller within 24 h gives back the first answer and takes no second order.
+        """
         return livestream_claims.take_claim(require_user(), livestream_id, data)
 
     @blp.arguments(PaginationArgs, location="query")
