@@ -29,7 +29,10 @@ from marketplace.services.media import public_url
 from marketplace.services.ocop import current_certificates, ocop_json
 from marketplace.services.text import slugify
 
-LIST_KEYS = [SortKey(Collection.created_at, descending=True), SortKey(Collection.id)]
+LIST_KEYS = [
+    SortKey(Collection.created_at, descending=True),
+    SortKey(Collection.id, descending=True),
+]
 # Slugs and ids share one URL segment: a slug may never look like an id.
 ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 SLUG_MAX = 120
