@@ -47,3 +47,15 @@ def test_categories_are_seeded_by_the_migrations(app):
         "ornamental",
         "tourism",
     } <= slugs
+
+
+def test_migrations_form_one_line_so_db_upgrade_works():
+    from pathlib import Path
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    directory = Path(__file__).resolve().parent.parent / "migrations"
+    config = Config(str(directory / "alembic.ini"))
+    config.set_main_option("script_location", str(directory))
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1

@@ -2,14 +2,14 @@
 audit entries found by their target.
 
 Revision ID: trade_office_0001
-Revises: 0002_seed_categories
+Revises: livestreams_0001
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "trade_office_0001"
-down_revision = "0002_seed_categories"
+down_revision = "livestreams_0001"
 branch_labels = None
 depends_on = None
 

@@ -2,14 +2,14 @@
 after the seller takes them off the session.
 
 Revision ID: livestreams_0001
-Revises: 0002_seed_categories
+Revises: catalog_0001
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "livestreams_0001"
-down_revision = "0002_seed_categories"
+down_revision = "catalog_0001"
 branch_labels = None
 depends_on = None
 
