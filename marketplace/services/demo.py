@@ -83,6 +83,14 @@ STEPS: list[str] = [
     "marketplace.services.demo:load_accounts",
     "marketplace.services.demo:load_shops",
     "marketplace.services.demo:load_products",
+    # The trade around the catalog (services/demo_extras): certificates, the Postmart
+    # collection, livestreams, then orders (some taken while a session is live) before the
+    # session meant to be over is ended.
+    "marketplace.services.demo_extras:load_ocop_certificates",
+    "marketplace.services.demo_extras:load_collections",
+    "marketplace.services.demo_extras:load_livestreams",
+    "marketplace.services.demo_extras:load_orders",
+    "marketplace.services.demo_extras:end_livestreams",
 ]
 
 
