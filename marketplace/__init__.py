@@ -31,6 +31,9 @@ def configure(app: Flask, overrides: dict | None) -> None:
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
+    # Vietnamese text as UTF-8 rather than \u escapes: up to three times fewer bytes on 4G.
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)

@@ -97,3 +97,14 @@ def test_security_headers(client):
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     api = client.get("/healthz")
     assert api.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_vietnamese_is_sent_as_utf8_not_escapes(client):
+    response = client.post(
+        "/api/v1/auth/register",
+        json={"name": "Giàng Thị Dợ", "password": "vai-lanh-2026", "phone": "0912 345 678"},
+    )
+    assert response.status_code == 201
+    assert response.mimetype == "application/json"
+    assert "Giàng Thị Dợ".encode() in response.data
+    assert b"\\u" not in response.data
