@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request
 
-from marketplace.errors import UnsupportedMediaType
+from marketplace.errors import BadRequest, NotFound, UnsupportedMediaType, ValidationFailed
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -43,6 +43,58 @@ def require_json_bodies() -> None:
         )
 
 
+UNSTORABLE_TEXT = "Must not contain NUL characters or unpaired surrogates."
+
+
+def _unstorable(value) -> bool:
+    """Text no database column takes: NUL (PostgreSQL refuses it) or a lone surrogate
+    (not encodable as UTF-8), anywhere in a JSON value."""
+    if isinstance(value, str):
+        return "\x00" in value or (not value.isascii() and _has_surrogate(value))
+    if isinstance(value, dict):
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_unstorable(item) for item in value)
+    return False
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _field_name(name: str) -> str:
+    # The name itself may be the bad text: the answer must still be valid UTF-8.
+    return name.encode("utf-8", "backslashreplace").decode().replace("\x00", "\\x00")
+
+
+def refuse_unstorable_input() -> None:
+    """Never a 500 for text the database cannot hold: 404 for such a path, 422 for such query
+    parameters or body fields; 400 for JSON nested deeper than the parser follows."""
+    if request.view_args and _unstorable(list(request.view_args.values())):
+        raise NotFound()
+    bad_args = sorted(
+        {name for name, value in request.args.items(multi=True) if _unstorable([name, value])}
+    )
+    if bad_args:
+        raise ValidationFailed(details={_field_name(n): [UNSTORABLE_TEXT] for n in bad_args})
+    if request.method not in BODY_METHODS or not request.is_json or not _has_body():
+        return
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError as exc:
+        raise BadRequest("The body is nested too deeply.", code="malformed_json") from exc
+    if isinstance(body, dict):
+        bad_fields = sorted(name for name, value in body.items() if _unstorable([name, value]))
+        if bad_fields:
+            raise ValidationFailed(details={_field_name(n): [UNSTORABLE_TEXT] for n in bad_fields})
+    elif _unstorable(body):
+        raise ValidationFailed(details={"_schema": [UNSTORABLE_TEXT]})
+
+
 PAGE_CSP = (
     "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
@@ -62,4 +114,5 @@ def add_security_headers(response):
 
 def register_request_rules(app: Flask) -> None:
     app.before_request(require_json_bodies)
+    app.before_request(refuse_unstorable_input)
     app.after_request(add_security_headers)

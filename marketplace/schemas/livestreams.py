@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from marshmallow import (
     Schema,
     ValidationError,
@@ -26,6 +28,12 @@ from marketplace.services.phones import is_vietnamese
 
 STATUSES = ("scheduled", "live", "ended", "cancelled")
 MAX_FEATURED = 100
+# Any real schedule fits; the bounds keep date arithmetic (planned ends, calendars) in range.
+_IN_RANGE = validate.Range(
+    min=datetime(2000, 1, 1, tzinfo=UTC),
+    max=datetime(3000, 1, 1, tzinfo=UTC),
+    error="Give a time between the years 2000 and 3000.",
+)
 
 
 # --- input -----------------------------------------------------------------------------------
@@ -62,8 +70,8 @@ class LivestreamCreateSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     platform = fields.String(required=True, validate=validate.OneOf(PLATFORMS))
     url = fields.String(required=True, validate=validate.Length(min=1, max=MAX_URL_LENGTH))
-    scheduled_start = Timestamp(required=True)
-    scheduled_end = Timestamp(load_default=None, allow_none=True)
+    scheduled_start = Timestamp(required=True, validate=_IN_RANGE)
+    scheduled_end = Timestamp(load_default=None, allow_none=True, validate=_IN_RANGE)
     description = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=5000)
     )
@@ -86,8 +94,8 @@ class LivestreamUpdateSchema(Schema):
     title = fields.String(validate=validate.Length(min=1, max=200))
     platform = fields.String(validate=validate.OneOf(PLATFORMS))
     url = fields.String(validate=validate.Length(min=1, max=MAX_URL_LENGTH))
-    scheduled_start = Timestamp()
-    scheduled_end = Timestamp(allow_none=True)
+    scheduled_start = Timestamp(validate=_IN_RANGE)
+    scheduled_end = Timestamp(allow_none=True, validate=_IN_RANGE)
     description = fields.String(allow_none=True, validate=validate.Length(max=5000))
     products = fields.List(
         fields.Nested(FeaturedProductInputSchema), validate=validate.Length(max=MAX_FEATURED)
