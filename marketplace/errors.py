@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template_string, request
+from flask import Flask, jsonify, render_template, render_template_string, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -94,6 +94,11 @@ class ServiceUnavailable(DomainError):
     status, code, message = 503, "service_unavailable", "Try again in a moment."
 
 
+BARE_ERROR_PAGE = (
+    "<!doctype html><title>{{ status }}</title><h1>{{ status }}</h1><p>{{ message }}</p>"
+)
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
@@ -101,11 +106,11 @@ def wants_json() -> bool:
 def error_response(status: int, code: str, message: str, details: dict | None = None):
     body = {"error": {"code": code, "message": message, "details": details or {}}}
     if not wants_json():
-        page = render_template_string(
-            "<!doctype html><title>{{ status }}</title><h1>{{ status }}</h1><p>{{ message }}</p>",
-            status=status,
-            message=message,
-        )
+        try:
+            page = render_template("pages/error.html", status=status, message=message)
+        except Exception:  # the error page itself must never fail: fall back to bare HTML
+            log.exception("error page could not be rendered")
+            page = render_template_string(BARE_ERROR_PAGE, status=status, message=message)
         return page, status
     return jsonify(body), status
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, jsonify, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -227,7 +227,7 @@ class CollectionExport(MethodView):
 
 def _product_page_url(product) -> str:
     # The product's storefront page, where a buyer on another floor can read its story.
-    return f"{request.host_url}products/{product.id}"
+    return url_for("pages.product", product_id=product.id, _external=True)
 
 
 # --- Moderation ------------------------------------------------------------------------------
