@@ -17,9 +17,10 @@ from marketplace.services import livestreams, payments
 from marketplace.services.inventory import take_stock
 from marketplace.services.orders import (
     PricedLine,
-    add_order,
-    open_checkout,
+    new_checkout,
+    new_order,
     shipping_fee_for,
+    write_checkout,
 )
 
 
@@ -183,9 +184,9 @@ def place_checkout(
         }
         take_stock([line.stock_request() for line in lines])
         status = "placed" if payment_method == "cod" else "pending_payment"
-        checkout = open_checkout(buyer_id=buyer.id, payment_method=payment_method, status=status)
+        checkout = new_checkout(buyer_id=buyer.id, payment_method=payment_method, status=status)
         for shop_id, group in by_shop.items():
-            add_order(
+            new_order(
                 checkout,
                 shop=group[0].product.shop,
                 lines=group,
@@ -195,6 +196,7 @@ def place_checkout(
                 buyer_id=buyer.id,
                 note=note,
             )
+        write_checkout(checkout)
         checkout_id, total, currency = checkout.id, checkout.total, checkout.currency
         _commit_keeping(checkout)
     except Exception:
