@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import current_app, request
 from flask.views import MethodView
 from flask_limiter.util import get_remote_address
-from flask_smorest import Blueprint
 
+from marketplace.api import Blueprint
 from marketplace.authn import current_token, require_user
 from marketplace.extensions import limiter
 from marketplace.schemas.auth import RegisterSchema, SessionSchema, TokenRequestSchema, UserSchema

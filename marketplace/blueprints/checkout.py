@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from marketplace.api import Blueprint
 from marketplace.authn import require_user
 from marketplace.http_idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from marketplace.schemas.orders import CheckoutRequestSchema, CheckoutSchema

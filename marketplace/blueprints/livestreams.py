@@ -18,9 +18,9 @@ from __future__ import annotations
 from flask import Blueprint as WebBlueprint
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
+from marketplace.api import Blueprint
 from marketplace.authn import api_user, require_user
 from marketplace.errors import ValidationFailed
 from marketplace.http_idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from flask import Blueprint as WebBlueprint
 from flask import abort, current_app, request, send_file
-from flask_smorest import Blueprint
 
 from marketplace.adapters.storage.base import (
     IMMUTABLE_CACHE_CONTROL,
@@ -20,6 +19,7 @@ from marketplace.adapters.storage.base import (
     content_type_of,
 )
 from marketplace.adapters.storage.local import LocalStorage
+from marketplace.api import Blueprint
 from marketplace.authn import require_user
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import csrf, limiter

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from marketplace.api import Blueprint
 from marketplace.authn import require_user
 from marketplace.pagination import page_body
 from marketplace.schemas.orders import (

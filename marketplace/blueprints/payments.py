@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from marketplace.api import Blueprint
 from marketplace.services import payment_events
 
 blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Payments")

@@ -15,8 +15,8 @@ Products are rendered by ``dump_products`` (a constant number of queries per pag
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from marketplace.api import Blueprint
 from marketplace.authn import api_user, require_user
 from marketplace.schemas.products import (
     CategoryTreeSchema,

@@ -9,8 +9,8 @@ PATCH /shops/<ref>         owner       edit
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from marketplace.api import Blueprint
 from marketplace.authn import api_user, require_role, require_user
 from marketplace.models import Role
 from marketplace.pagination import page_body
