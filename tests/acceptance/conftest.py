@@ -211,3 +211,11 @@ class Api:
 @pytest.fixture
 def api(client, auth) -> Api:
     return Api(client, auth)
+
+
+# The local Stripe-compatible server and signed deliveries of the payment tests.
+from tests.payments.conftest import (  # noqa: E402, F401
+    localstripe_server,
+    stopped_stripe,
+    stripe_world,
+)

@@ -73,9 +73,18 @@ def verify_webhook(payload: bytes, signature: str | None, secret: str) -> Provid
     """Check a delivery with the library's own verification and its default tolerance."""
     try:
         event = stripe.Webhook.construct_event(payload, signature, secret)
-    except (stripe.SignatureVerificationError, ValueError) as exc:
+    except stripe.SignatureVerificationError as exc:
         raise InvalidWebhook(str(exc)) from exc
-    data = event.to_dict()
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        # Signed yet not an event we can read (not JSON, a list, …): refused, never a 500.
+        raise InvalidWebhook(f"malformed event: {exc!r}") from exc
+    try:
+        return _provider_event(event.to_dict())
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise InvalidWebhook(f"malformed event: {exc!r}") from exc
+
+
+def _provider_event(data: dict) -> ProviderEvent:
     obj = (data.get("data") or {}).get("object") or {}
     kind = obj.get("object")
     currency = (obj.get("currency") or "").upper() or None
