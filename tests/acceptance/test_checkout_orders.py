@@ -433,3 +433,38 @@ def test_strangers_cannot_move_orders(api, two_shops):
     for move in ("confirm", "deliver", "cancel"):
         assert_error(api.post(f"/api/v1/orders/{oid}/{move}", None, stranger), 404)
         assert_error(api.post(f"/api/v1/orders/{oid}/{move}", None), 401)
+
+
+def test_two_lines_of_one_variant_share_its_stock(api):
+    owner, shop = api.shop()
+    product = api.product(owner, shop, stock=3)
+    buyer = api.register()
+    error = api.checkout(buyer, line(product, 2), line(product, 2), expect=409)["error"]
+    assert error["code"] == "out_of_stock"
+    assert stock(api, product) == 3
+    order = api.checkout(buyer, line(product, 1), line(product, 2))["orders"][0]
+    assert sum(entry["quantity"] for entry in order["lines"]) == 3
+    assert stock(api, product) == 0
+
+
+def test_live_price_applies_to_every_variant(api):
+    owner, shop = api.shop()
+    skirt = api.product(
+        owner,
+        shop,
+        variants=[
+            {"options": {"size": "S"}, "price": 500000, "stock": 5},
+            {"options": {"size": "M"}, "price": 550000, "stock": 5},
+        ],
+    )
+    livestream = api.livestream(
+        owner, shop, products=[{"product_id": skirt["id"], "live_price": 400000}]
+    )
+    api.post(f"/api/v1/livestreams/{livestream['id']}/start", None, owner)
+    buyer = api.register()
+    for variant in skirt["variants"]:
+        order = api.checkout(
+            buyer,
+            line(skirt, variant_id=variant["id"], livestream_id=livestream["id"]),
+        )["orders"][0]
+        assert order["lines"][0]["unit_price"] == 400000

@@ -229,3 +229,25 @@ def test_healthz(api):
     response = api.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("key", ["", "   ", "k" * 256])
+def test_unusable_idempotency_keys_are_422(api, key):
+    owner, shop, product = api.seller_with_product(stock=5)
+    buyer = api.register()
+    response = api.client.post(
+        "/api/v1/checkouts",
+        json={
+            "items": [_line(product)],
+            "shipping_address": {
+                "name": "A",
+                "phone": "0912345678",
+                "line1": "x",
+                "province": "Sơn La",
+                "country": "VN",
+            },
+        },
+        headers={**buyer.headers, "Idempotency-Key": key},
+    )
+    assert_error(response, 422)
+    assert api.get(f"/api/v1/products/{product['id']}").get_json()["stock"] == 5

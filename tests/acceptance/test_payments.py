@@ -168,3 +168,30 @@ def test_outside_refunds_spread_over_the_orders(api, stripe_world, card_checkout
     assert deliver(api, stripe_world, "charge.refunded", whole).status_code == 200
     statuses = {o["payment_status"] for o in orders(api, buyer, body["id"]).values()}
     assert statuses == {"refunded"}
+
+
+def test_a_503_is_not_kept_for_an_idempotency_key(
+    api, stopped_stripe, localstripe_server, app_config
+):
+    owner, shop, product = api.seller_with_product(stock=3)
+    buyer = api.register()
+    key = {"Idempotency-Key": "retry-after-503"}
+    body = {
+        "items": [line(product)],
+        "shipping_address": {
+            "name": "Lò Thị Hoa",
+            "phone": "0912 345 678",
+            "line1": "Bản Cỏ Chàm",
+            "province": "Sơn La",
+            "country": "VN",
+        },
+        "payment_method": "stripe",
+    }
+    down = api.client.post("/api/v1/checkouts", json=body, headers={**buyer.headers, **key})
+    assert_error(down, 503)
+    assert api.get(f"/api/v1/products/{product['id']}").get_json()["stock"] == 3
+    localstripe_server.reset()
+    app_config(STRIPE_API_BASE=localstripe_server.base)
+    up = api.client.post("/api/v1/checkouts", json=body, headers={**buyer.headers, **key})
+    assert up.status_code == 201, up.get_json()
+    assert api.get(f"/api/v1/products/{product['id']}").get_json()["stock"] == 2
