@@ -52,14 +52,19 @@ class _LineErrors:
         )
 
 
+# Built once (a flash sale runs it for every buyer): the lines' products with their variants
+# and shops, in one query.
+_PRODUCTS_WITH_VARIANTS_AND_SHOP = (
+    sa.select(Product)
+    .where(Product.id.in_(sa.bindparam("ids", expanding=True)))
+    .options(joinedload(Product.variants), joinedload(Product.shop))
+)
+
+
 def _load_products(items: list[dict]) -> dict[str, Product]:
-    ids = {item["product_id"] for item in items}
-    stmt = (
-        sa.select(Product)
-        .where(Product.id.in_(ids))
-        .options(joinedload(Product.variants), joinedload(Product.shop))
-    )
-    return {product.id: product for product in db.session.scalars(stmt).unique()}
+    ids = list({item["product_id"] for item in items})
+    products = db.session.scalars(_PRODUCTS_WITH_VARIANTS_AND_SHOP, {"ids": ids}).unique()
+    return {product.id: product for product in products}
 
 
 def _choose_variant(product: Product, variant_id: str | None) -> ProductVariant | str:
