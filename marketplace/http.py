@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request
 
+from marketplace.authn import require_role, require_user
 from marketplace.errors import BadRequest, NotFound, UnsupportedMediaType, ValidationFailed
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -17,6 +18,30 @@ def accepts_body(*mimetypes: str):
         return view
 
     return mark
+
+
+def sign_in_first(*roles: str):
+    """Mark a view for signed-in users (holding one of ``roles`` when given): its 401 or 403
+    comes before any complaint about the body or the query, as the contract's 401 promises."""
+
+    def mark(view):
+        view.sign_in_roles = roles
+        return view
+
+    return mark
+
+
+def require_sign_in_first() -> None:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    # A MethodView's methods carry the mark; a plain view function carries it itself.
+    handler = getattr(getattr(view, "view_class", None), request.method.lower(), None) or view
+    roles = getattr(handler, "sign_in_roles", None)
+    if roles is None:
+        return
+    if roles:
+        require_role(*roles)
+    else:
+        require_user()
 
 
 def _has_body() -> bool:
@@ -113,6 +138,7 @@ def add_security_headers(response):
 
 
 def register_request_rules(app: Flask) -> None:
+    app.before_request(require_sign_in_first)
     app.before_request(require_json_bodies)
     app.before_request(refuse_unstorable_input)
     app.after_request(add_security_headers)

@@ -6,6 +6,7 @@ from flask.views import MethodView
 
 from marketplace.api import Blueprint
 from marketplace.authn import require_user
+from marketplace.http import sign_in_first
 from marketplace.http_idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from marketplace.schemas.orders import CheckoutRequestSchema, CheckoutSchema
 from marketplace.services import checkout
@@ -17,6 +18,7 @@ blp = Blueprint("checkout", __name__, url_prefix="/api/v1", description="Checkou
 class Checkouts(MethodView):
     decorators = [idempotent]
 
+    @sign_in_first()
     @blp.arguments(CheckoutRequestSchema)
     @blp.response(201, CheckoutSchema)
     @blp.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])

@@ -23,6 +23,7 @@ from marshmallow import ValidationError
 from marketplace.api import Blueprint
 from marketplace.authn import api_user, require_user
 from marketplace.errors import ValidationFailed
+from marketplace.http import sign_in_first
 from marketplace.http_idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from marketplace.pagination import PaginationArgs, page_body
 from marketplace.schemas.livestreams import (
@@ -49,6 +50,7 @@ web = WebBlueprint("livestream_pages", __name__)
 
 @blp.route("/shops/<shop>/livestreams")
 class ShopLivestreams(MethodView):
+    @sign_in_first()
     @blp.arguments(LivestreamCreateSchema)
     @blp.response(201, LivestreamSchema)
     def post(self, data, shop):
@@ -79,6 +81,7 @@ class LivestreamItem(MethodView):
         """A livestream with its featured products."""
         return livestreams.get_livestream(api_user(), livestream_id)
 
+    @sign_in_first()
     @blp.arguments(LivestreamUpdateSchema)
     @blp.response(200, LivestreamSchema)
     def patch(self, changes, livestream_id):
@@ -104,6 +107,7 @@ class EndLivestream(MethodView):
 
 @blp.route("/livestreams/<livestream_id>/cancel")
 class CancelLivestream(MethodView):
+    @sign_in_first()
     @blp.arguments(LivestreamCancelSchema)
     @blp.response(200, LivestreamSchema)
     def post(self, data, livestream_id):
@@ -115,6 +119,7 @@ class CancelLivestream(MethodView):
 
 @blp.route("/livestreams/<livestream_id>/pinned")
 class PinnedProduct(MethodView):
+    @sign_in_first()
     @blp.arguments(PinnedProductSchema)
     @blp.response(200, LivestreamSchema)
     def put(self, data, livestream_id):
@@ -134,6 +139,7 @@ class LivestreamStats(MethodView):
 class LivestreamClaims(MethodView):
     decorators = [idempotent]
 
+    @sign_in_first()
     @blp.arguments(ClaimRequestSchema)
     @blp.response(201, ClaimSchema)
     @blp.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])
@@ -145,6 +151,7 @@ class LivestreamClaims(MethodView):
         """
         return livestream_claims.take_claim(require_user(), livestream_id, data)
 
+    @sign_in_first()
     @blp.arguments(PaginationArgs, location="query")
     @blp.response(200, ClaimPageSchema)
     def get(self, args, livestream_id):

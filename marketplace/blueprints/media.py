@@ -23,7 +23,7 @@ from marketplace.api import Blueprint
 from marketplace.authn import require_user
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import csrf, limiter
-from marketplace.http import accepts_body
+from marketplace.http import accepts_body, sign_in_first
 from marketplace.schemas.media import (
     DirectUploadRequestSchema,
     DirectUploadSchema,
@@ -48,6 +48,7 @@ def _guard_pillow(state) -> None:
 
 
 @blp.route("", methods=["POST"])
+@sign_in_first()
 @accepts_body("multipart/form-data")
 @blp.arguments(ImageUploadSchema, location="files")
 @blp.response(201, MediaSchema)
@@ -58,6 +59,7 @@ def upload_image(files):
 
 
 @blp.route("/uploads", methods=["POST"])
+@sign_in_first()
 @blp.arguments(DirectUploadRequestSchema)
 @blp.response(201, DirectUploadSchema)
 def start_upload(data):

@@ -6,6 +6,7 @@ from flask.views import MethodView
 
 from marketplace.api import Blueprint
 from marketplace.authn import require_user
+from marketplace.http import sign_in_first
 from marketplace.pagination import page_body
 from marketplace.schemas.orders import (
     CancelSchema,
@@ -22,6 +23,7 @@ blp = Blueprint("orders", __name__, url_prefix="/api/v1", description="Orders")
 
 @blp.route("/orders")
 class Orders(MethodView):
+    @sign_in_first()
     @blp.arguments(OrderListArgs, location="query")
     @blp.response(200, OrderPageSchema)
     def get(self, args):
@@ -49,6 +51,7 @@ class ConfirmOrder(MethodView):
 
 @blp.route("/orders/<order_id>/ship")
 class ShipOrder(MethodView):
+    @sign_in_first()
     @blp.arguments(ShipSchema)
     @blp.response(200, OrderSchema)
     def post(self, data, order_id):
@@ -66,6 +69,7 @@ class DeliverOrder(MethodView):
 
 @blp.route("/orders/<order_id>/cancel")
 class CancelOrder(MethodView):
+    @sign_in_first()
     @blp.arguments(CancelSchema)
     @blp.response(200, OrderSchema)
     def post(self, data, order_id):
@@ -76,6 +80,7 @@ class CancelOrder(MethodView):
 
 @blp.route("/orders/<order_id>/return")
 class ReturnOrder(MethodView):
+    @sign_in_first()
     @blp.arguments(ReturnSchema)
     @blp.response(200, OrderSchema)
     def post(self, data, order_id):

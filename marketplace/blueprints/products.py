@@ -18,6 +18,7 @@ from flask.views import MethodView
 
 from marketplace.api import Blueprint
 from marketplace.authn import api_user, require_user
+from marketplace.http import sign_in_first
 from marketplace.schemas.products import (
     CategoryTreeSchema,
     ProductCreateSchema,
@@ -37,6 +38,7 @@ blp = Blueprint("products", __name__, url_prefix="/api/v1", description="Product
 
 @blp.route("/shops/<shop_ref>/products")
 class ShopProducts(MethodView):
+    @sign_in_first()
     @blp.arguments(ProductCreateSchema)
     @blp.response(201, ProductSchema)
     def post(self, data, shop_ref):
@@ -46,6 +48,7 @@ class ShopProducts(MethodView):
         require_shop_owner(user, shop)
         return product_response(catalog.create_product(shop, **data), 201)
 
+    @sign_in_first()
     @blp.arguments(ShopProductListArgs, location="query")
     @blp.response(200, ProductPageSchema)
     def get(self, args, shop_ref):
@@ -76,6 +79,7 @@ class ProductDetail(MethodView):
         """A product (drafts, archived and suspended ones only to those who may see them)."""
         return product_response(catalog.product_for(api_user(), product_id))
 
+    @sign_in_first()
     @blp.arguments(ProductUpdateSchema)
     @blp.response(200, ProductSchema)
     def patch(self, changes, product_id):

@@ -12,6 +12,7 @@ from flask.views import MethodView
 
 from marketplace.api import Blueprint
 from marketplace.authn import api_user, require_role, require_user
+from marketplace.http import sign_in_first
 from marketplace.models import Role
 from marketplace.pagination import page_body
 from marketplace.schemas.shops import (
@@ -29,6 +30,7 @@ blp = Blueprint("shops", __name__, url_prefix="/api/v1", description="Artisans' 
 
 @blp.route("/shops")
 class Shops(MethodView):
+    @sign_in_first(Role.ARTISAN)
     @blp.arguments(ShopCreateSchema)
     @blp.response(201, ShopSchema)
     def post(self, data):
@@ -53,6 +55,7 @@ class ShopDetail(MethodView):
         """A shop by id or slug."""
         return shops.shop_for(api_user(), ref)
 
+    @sign_in_first()
     @blp.arguments(ShopUpdateSchema)
     @blp.response(200, ShopSchema)
     def patch(self, changes, ref):
