@@ -18,7 +18,13 @@ class UserSchema(Schema):
 
 
 class RegisterSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    name = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=120),
+            validate.Regexp(r"\s*\S", error="Must not be blank."),
+        ],
+    )
     password = fields.String(
         required=True, load_only=True, validate=validate.Length(min=8, max=200)
     )

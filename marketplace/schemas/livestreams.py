@@ -66,8 +66,11 @@ def _distinct_products(products: list[dict] | None) -> None:
         raise ValidationError("Each product may be featured once.", field_name="products")
 
 
+_TITLE = [validate.Length(min=1, max=200), validate.Regexp(r"\s*\S", error="Must not be blank.")]
+
+
 class LivestreamCreateSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = fields.String(required=True, validate=_TITLE)
     platform = fields.String(required=True, validate=validate.OneOf(PLATFORMS))
     url = fields.String(required=True, validate=validate.Length(min=1, max=MAX_URL_LENGTH))
     scheduled_start = Timestamp(required=True, validate=_IN_RANGE)
@@ -91,7 +94,7 @@ class LivestreamCreateSchema(Schema):
 class LivestreamUpdateSchema(Schema):
     """Any of the session's own fields; ``products`` replaces the featured set."""
 
-    title = fields.String(validate=validate.Length(min=1, max=200))
+    title = fields.String(validate=_TITLE)
     platform = fields.String(validate=validate.OneOf(PLATFORMS))
     url = fields.String(validate=validate.Length(min=1, max=MAX_URL_LENGTH))
     scheduled_start = Timestamp(validate=_IN_RANGE)

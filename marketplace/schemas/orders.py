@@ -177,9 +177,14 @@ class OrderPageSchema(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
+_NOT_BLANK = validate.Regexp(r"\s*\S", error="Must not be blank.")
+
+
 class ShipSchema(Schema):
-    carrier = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    tracking_number = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    carrier = fields.String(required=True, validate=[validate.Length(min=1, max=80), _NOT_BLANK])
+    tracking_number = fields.String(
+        required=True, validate=[validate.Length(min=1, max=120), _NOT_BLANK]
+    )
 
 
 class CancelSchema(Schema):
@@ -187,5 +192,5 @@ class CancelSchema(Schema):
 
 
 class ReturnSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), _NOT_BLANK])
     restock = fields.Boolean(required=True)

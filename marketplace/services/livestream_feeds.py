@@ -15,6 +15,7 @@ from marketplace.models.base import utcnow
 from marketplace.pagination import SortKey, keyset_page
 from marketplace.services.livestream_views import loading_options, present
 from marketplace.services.livestreams import ASSUMED_LENGTH, viewable_by_owner_or_staff
+from marketplace.services.places import canonical_commune
 
 # Orders that count for reports (and so for a session's stats).
 COUNTED_ORDER_STATUSES = ("placed", "confirmed", "shipped", "delivered")
@@ -61,7 +62,8 @@ def list_livestreams(
     if shop:
         stmt = stmt.where(_shop_clause(shop))
     if commune:
-        stmt = stmt.where(Shop.commune == commune)
+        # Spelt as the shop and product lists take it (``long luong`` → ``Lóng Luông``).
+        stmt = stmt.where(Shop.commune == canonical_commune(commune))
     if len(statuses) == 1 and statuses[0] in ("ended", "cancelled"):
         keys = [SortKey(Livestream.scheduled_start, True), SortKey(Livestream.id, True)]
 

@@ -64,6 +64,7 @@ def test_password_at_least_8_characters(api, password):
         {"phone": "abc"},
         {"email": "a@b.vn", "name": ""},
         {"email": "a@b.vn", "name": None},
+        {"email": "a@b.vn", "name": "   "},
         {"email": "a@b.vn", "locale": "fr-XX-nope"},
         {"email": ["a@b.vn"]},
         {"phone": 912345678},

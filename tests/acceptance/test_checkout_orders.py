@@ -77,6 +77,7 @@ def test_checkout_makes_one_order_per_shop(api, two_shops):
     assert first["payment_method"] == "cod"
     assert first["payment_status"] == "unpaid"
     assert first["history"] == []
+    assert first["buyer_contact"] is None
     assert first["subtotal"] == 200000
     assert first["shipping_fee"] == 30000
     assert first["total"] == 230000
@@ -338,6 +339,8 @@ def test_cod_lifecycle_with_history(api, two_shops):
     assert confirmed["status"] == "confirmed"
     assert_error(api.post(f"/api/v1/orders/{oid}/confirm", None, owner), 409, "invalid_transition")
     assert_error(api.post(f"/api/v1/orders/{oid}/ship", {}, owner), 422)
+    blank = {"carrier": "  ", "tracking_number": " "}
+    assert_error(api.post(f"/api/v1/orders/{oid}/ship", blank, owner), 422)
     shipped = api.order_move(owner, oid, "ship", carrier="VNPost", tracking_number="EB123VN")
     assert shipped["status"] == "shipped"
     assert (shipped["carrier"], shipped["tracking_number"]) == ("VNPost", "EB123VN")
@@ -400,6 +403,10 @@ def test_returns(api, two_shops):
     api.order_move(owner, restocked, "ship", carrier="VNPost", tracking_number="1")
     assert_error(api.post(f"/api/v1/orders/{restocked}/return", {"reason": "x"}, owner), 422)
     assert_error(api.post(f"/api/v1/orders/{restocked}/return", {"restock": True}, owner), 422)
+    assert_error(
+        api.post(f"/api/v1/orders/{restocked}/return", {"reason": " ", "restock": True}, owner),
+        422,
+    )
     assert_error(
         api.post(f"/api/v1/orders/{restocked}/return", {"reason": "x", "restock": True}, buyer),
         403,
