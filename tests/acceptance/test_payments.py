@@ -195,3 +195,13 @@ def test_a_503_is_not_kept_for_an_idempotency_key(
     up = api.client.post("/api/v1/checkouts", json=body, headers={**buyer.headers, **key})
     assert up.status_code == 201, up.get_json()
     assert api.get(f"/api/v1/products/{product['id']}").get_json()["stock"] == 2
+
+
+def test_reports_count_card_orders_once_paid(api, stripe_world, card_checkout):
+    body = card_checkout["body"]
+    officer = api.staff()
+    assert api.get("/api/v1/reports/overview", officer).get_json()["orders"] == 0
+    intent = stripe_world.pay(body["payment"]["payment_intent_id"])
+    deliver(api, stripe_world, "payment_intent.succeeded", intent)
+    overview = api.get("/api/v1/reports/overview", officer).get_json()
+    assert (overview["orders"], overview["revenue"]) == (2, body["total"])
