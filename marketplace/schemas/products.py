@@ -14,10 +14,9 @@ from collections import defaultdict
 import sqlalchemy as sa
 from flask import Response, current_app, jsonify
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from sqlalchemy.orm import joinedload
 
 from marketplace.extensions import db
-from marketplace.models import Product, ProductImage, ProductVariant, Shop
+from marketplace.models import Media, Product, ProductImage, ProductVariant, Shop
 from marketplace.pagination import PaginationArgs
 from marketplace.schemas.media import MediaSchema, image_ids_field
 from marketplace.services import categories
@@ -247,34 +246,44 @@ def _load_many_to_one(products: list[Product], relationship: str, model, fk: str
     return {obj.id: obj for obj in db.session.scalars(sa.select(model).where(model.id.in_(ids)))}
 
 
+# Plain rows, not entities, from statements built once: a page holds a hundred variants or
+# more and needs five of their fields; its images need only what MediaSchema shows.
+_variants = ProductVariant.__table__
+_ACTIVE_VARIANTS = (
+    sa.select(
+        _variants.c.product_id,
+        _variants.c.id,
+        _variants.c.sku,
+        _variants.c.options,
+        _variants.c.price,
+        _variants.c.stock,
+    )
+    .where(
+        _variants.c.product_id.in_(sa.bindparam("ids", expanding=True)),
+        _variants.c.status == "active",
+    )
+    .order_by(_variants.c.position, _variants.c.id)
+)
+_images, _media = ProductImage.__table__, Media.__table__
+_GALLERIES = (
+    sa.select(_images.c.product_id, _media)
+    .join_from(_images, _media, _media.c.id == _images.c.media_id)
+    .where(_images.c.product_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(_images.c.position)
+)
+
+
 def dump_products(products: list[Product]) -> list[dict]:
     """The contract's Product JSON for each product, in a constant number of queries."""
     if not products:
         return []
     ids = [p.id for p in products]
-    # Plain rows, not entities: a page holds a hundred variants or more and needs five fields.
     variants: dict[str, list] = defaultdict(list)
-    for variant in db.session.execute(
-        sa.select(
-            ProductVariant.product_id,
-            ProductVariant.id,
-            ProductVariant.sku,
-            ProductVariant.options,
-            ProductVariant.price,
-            ProductVariant.stock,
-        )
-        .where(ProductVariant.product_id.in_(ids), ProductVariant.status == "active")
-        .order_by(ProductVariant.position, ProductVariant.id)
-    ):
+    for variant in db.session.execute(_ACTIVE_VARIANTS, {"ids": ids}):
         variants[variant.product_id].append(variant)
     gallery: dict[str, list] = defaultdict(list)
-    for image in db.session.scalars(
-        sa.select(ProductImage)
-        .options(joinedload(ProductImage.media))
-        .where(ProductImage.product_id.in_(ids))
-        .order_by(ProductImage.position)
-    ):
-        gallery[image.product_id].append(image.media)
+    for image in db.session.execute(_GALLERIES, {"ids": ids}):
+        gallery[image.product_id].append(image)
     shops = _load_many_to_one(products, "shop", Shop, "shop_id")
     category_names = categories.slug_and_name({p.category_id for p in products} - {None})
     if all(_loaded(p, "current_certificate") for p in products):
