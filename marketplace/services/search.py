@@ -7,6 +7,8 @@ GIN index answers these ``LIKE '%…%'`` filters. ``sort=relevance`` puts title 
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, contains_eager, defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -65,7 +67,7 @@ def search_products(
     """
     folded = fold(q)
     sort = sort or "newest"
-    filters = [visible_in_join_clause()]  # every query below joins Product.shop
+    filters = []
     if folded:
         filters.append(Product.text_search.like(like_pattern(folded), escape="\\"))
     if shop:
@@ -82,13 +84,12 @@ def search_products(
         filters.append(Product.price <= max_price)
     scope = f"products:{sort}"
     if sort == "relevance" and folded:
-        stmt, keys = _ranked_candidates(filters, folded)
+        stmt, keys = _ranked_candidates([visible_in_join_clause(), *filters], folded)
     else:
         keys = _sort_keys(sort)
         if cursor:
             filters.append(_leading_bound(keys, scope, cursor))
-        stmt = sa.select(Product).join(Product.shop).where(*filters)
-        stmt = stmt.options(*_page_loading(Product))
+        stmt = _visible_listing().where(*filters)
     return keyset_page(
         db.session,
         stmt,
@@ -97,6 +98,18 @@ def search_products(
         limit=limit,
         cursor=cursor,
         key_values=lambda product: _key_values(product, sort, folded),
+    )
+
+
+@functools.cache
+def _visible_listing() -> sa.Select:
+    """Visible products joined to their shops, loaded for a page: built once, since building
+    the loader options anew took a tenth of a list request's time."""
+    return (
+        sa.select(Product)
+        .join(Product.shop)
+        .where(visible_in_join_clause())
+        .options(*_page_loading(Product))
     )
 
 
