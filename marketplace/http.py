@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, request
+from werkzeug.datastructures import ImmutableMultiDict
 
 from marketplace.authn import require_role, require_user
 from marketplace.errors import BadRequest, NotFound, UnsupportedMediaType, ValidationFailed
@@ -137,7 +138,19 @@ def add_security_headers(response):
     return response
 
 
+def ignore_empty_query_values() -> None:
+    """``?commune=&q=`` as a form or an app builds it: an empty parameter is one not given
+    (not a 422 for an empty filter)."""
+    if not request.path.startswith("/api/") or not request.args:
+        return
+    every = list(request.args.items(multi=True))
+    given = [(name, value) for name, value in every if value.strip()]
+    if len(given) != len(every):
+        request.args = ImmutableMultiDict(given)
+
+
 def register_request_rules(app: Flask) -> None:
+    app.before_request(ignore_empty_query_values)
     app.before_request(require_sign_in_first)
     app.before_request(require_json_bodies)
     app.before_request(refuse_unstorable_input)

@@ -300,3 +300,34 @@ def test_a_buyer_opening_a_shop_is_403_whatever_the_body(api):
     buyer = api.register()
     for body in ({}, {"name": 5}, {"name": "Shop", "commune": "Vân Hồ"}):
         assert_error(api.post("/api/v1/shops", body, buyer), 403)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/shops?commune=&q=",
+        "/api/v1/products?q=&shop=&commune=&category=&ocop_min_stars=&min_price=&max_price=&sort=",
+        "/api/v1/livestreams?status=&shop=&commune=",
+        "/api/v1/products?limit=&cursor=",
+    ],
+)
+def test_empty_query_parameters_are_not_given(api, path):
+    """The contract's own URLs, as a form or an app fills them in: empty means no filter."""
+    owner, shop, product = api.seller_with_product()
+    api.livestream(owner, shop)
+    response = api.get(path)
+    assert response.status_code == 200, response.get_json()
+    bare = api.get(path.split("?")[0]).get_json()
+    assert response.get_json() == bare
+    assert bare["items"]
+
+
+def test_empty_report_periods_are_not_given(api):
+    officer = api.staff()
+    for path in (
+        "/api/v1/reports/overview?from=&to=",
+        "/api/v1/reports/sales?group_by=shop&from=&to=",
+        "/api/v1/ocop/applications?status=",
+        "/api/v1/audit?limit=",
+    ):
+        assert api.get(path, officer).status_code == 200, path
