@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
-from marketplace.schemas.common import PhoneNumber
+from marketplace.schemas.common import PhoneNumber, drop_nulls
 
 
 class UserSchema(Schema):
@@ -32,6 +40,10 @@ class RegisterSchema(Schema):
     phone = PhoneNumber(load_default=None, allow_none=True, validate=validate.Length(max=40))
     role = fields.String(load_default="buyer", validate=validate.OneOf(["buyer", "artisan"]))
     locale = fields.String(load_default="vi", validate=validate.OneOf(["vi", "en"]))
+
+    @pre_load
+    def optional_nulls(self, data, **kwargs):
+        return drop_nulls(data, "locale")
 
     @validates_schema
     def needs_a_login(self, data, **kwargs):

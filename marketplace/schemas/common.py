@@ -18,6 +18,13 @@ class PhoneNumber(fields.String):
             raise ValidationError(str(exc)) from exc
 
 
+def drop_nulls(data, *names: str):
+    """A null for an optional field means it was not given (JSON clients often send one)."""
+    if not isinstance(data, dict):
+        return data
+    return {key: value for key, value in data.items() if not (key in names and value is None)}
+
+
 class Timestamp(fields.AwareDateTime):
     """ISO 8601 with an offset, always; naive input is rejected."""
 

@@ -15,7 +15,7 @@ from marshmallow import (
 )
 
 from marketplace.pagination import PaginationArgs
-from marketplace.schemas.common import PhoneNumber, Timestamp
+from marketplace.schemas.common import PhoneNumber, Timestamp, drop_nulls
 from marketplace.schemas.orders import OrderSchema, ShippingAddressSchema
 from marketplace.schemas.products import MAX_PRICE, WholeNumber
 from marketplace.services.livestream_links import (
@@ -83,6 +83,10 @@ class LivestreamCreateSchema(Schema):
         load_default=list,
         validate=validate.Length(max=MAX_FEATURED),
     )
+
+    @pre_load
+    def optional_nulls(self, data, **kwargs):
+        return drop_nulls(data, "products")
 
     @validates_schema
     def consistent(self, data, **kwargs):

@@ -13,11 +13,12 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 from flask import Response, current_app, jsonify
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from marketplace.extensions import db
 from marketplace.models import Media, Product, ProductImage, ProductVariant, Shop
 from marketplace.pagination import PaginationArgs
+from marketplace.schemas.common import drop_nulls
 from marketplace.schemas.media import MediaSchema, image_ids_field
 from marketplace.services import categories
 from marketplace.services.ocop import current_certificates, ocop_json
@@ -114,6 +115,14 @@ class ProductCreateSchema(Schema):
         fields.Nested(VariantInputSchema), validate=validate.Length(min=1, max=MAX_VARIANTS)
     )
     image_ids = image_ids_field()
+
+    @pre_load
+    def optional_nulls_and_ignored_price(self, data, **kwargs):
+        data = drop_nulls(data, "status", "variants", "image_ids", "price", "stock")
+        if isinstance(data, dict) and isinstance(data.get("variants"), list) and data["variants"]:
+            # With variants, the top-level price and stock are ignored, whatever they hold.
+            data = {k: v for k, v in data.items() if k not in ("price", "stock")}
+        return data
 
     @validates_schema
     def price_and_stock_or_variants(self, data, **kwargs):

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from marketplace.pagination import PaginationArgs
+from marketplace.schemas.common import drop_nulls
 from marketplace.schemas.media import MediaSchema
 from marketplace.schemas.products import ProductSchema, WholeNumber, dump_products
 from marketplace.services.curation import CollectionView
@@ -44,6 +53,10 @@ class ApplicationCreateSchema(Schema):
         load_default=list,
         validate=validate.Length(max=20),
     )
+
+    @pre_load
+    def optional_nulls(self, data, **kwargs):
+        return drop_nulls(data, "evidence_media_ids")
 
     @validates_schema
     def dates_in_order(self, data, **kwargs):
@@ -158,6 +171,10 @@ class _CollectionFields(Schema):
 
 
 class CollectionCreateSchema(_CollectionFields):
+    @pre_load
+    def optional_nulls(self, data, **kwargs):
+        return drop_nulls(data, "slug")
+
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     product_ids = fields.List(
         fields.String(validate=validate.Length(min=1, max=32)),

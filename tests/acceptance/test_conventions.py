@@ -331,3 +331,45 @@ def test_empty_report_periods_are_not_given(api):
         "/api/v1/audit?limit=",
     ):
         assert api.get(path, officer).status_code == 200, path
+
+
+def test_optional_fields_sent_as_null_are_not_given(api):
+    registered = api.client.post(
+        "/api/v1/auth/register",
+        json={"name": "A", "password": "12345678", "email": "null@x.vn", "locale": None},
+    )
+    assert registered.status_code == 201, registered.get_json()
+    owner, shop, product = api.seller_with_product()
+    livestream = api.post(
+        f"/api/v1/shops/{shop['id']}/livestreams",
+        {
+            "title": "L",
+            "platform": "facebook",
+            "url": "https://www.facebook.com/x/videos/1",
+            "scheduled_start": "2031-01-01T00:00:00+00:00",
+            "scheduled_end": None,
+            "description": None,
+            "products": None,
+        },
+        owner,
+    )
+    assert livestream.status_code == 201, livestream.get_json()
+    application = api.post(
+        f"/api/v1/products/{product['id']}/ocop-applications",
+        {
+            "certificate_number": "C",
+            "stars": 4,
+            "issuer": "I",
+            "issued_on": "2025-01-01",
+            "expires_on": "2028-01-01",
+            "evidence_media_ids": None,
+        },
+        owner,
+    )
+    assert application.status_code == 201, application.get_json()
+    collection = api.post(
+        "/api/v1/collections",
+        {"title": "Tết", "slug": None, "description": None, "product_ids": []},
+        api.staff(),
+    )
+    assert collection.status_code == 201, collection.get_json()

@@ -480,3 +480,38 @@ def test_category_tree(api):
     assert tree["herbal"][1] == "Dược liệu"
     assert tree["ornamental"][1] == "Sinh vật cảnh"
     assert tree["tourism"][1] == "Du lịch cộng đồng"
+
+
+def test_optional_fields_sent_as_null_are_not_given(api):
+    owner, shop = api.shop()
+    body = {
+        "title": "Gạo nếp",
+        "price": 50000,
+        "stock": 3,
+        "description": None,
+        "category": None,
+        "sku": None,
+        "weight_grams": None,
+        "status": None,
+        "variants": None,
+    }
+    response = api.post(f"/api/v1/shops/{shop['id']}/products", body, owner)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["status"] == "active"
+
+
+@pytest.mark.parametrize(("price", "stock"), [(None, None), (1, 999), (0, -1), ("free", "many")])
+def test_top_level_price_and_stock_are_ignored_with_variants(api, price, stock):
+    owner, shop = api.shop()
+    response = api.post(
+        f"/api/v1/shops/{shop['id']}/products",
+        {
+            "title": "Áo",
+            "price": price,
+            "stock": stock,
+            "variants": [{"options": {"size": "L"}, "price": 5000, "stock": 2}],
+        },
+        owner,
+    )
+    assert response.status_code == 201, response.get_json()
+    assert (response.get_json()["price"], response.get_json()["stock"]) == (5000, 2)
