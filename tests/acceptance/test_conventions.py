@@ -373,3 +373,46 @@ def test_optional_fields_sent_as_null_are_not_given(api):
         api.staff(),
     )
     assert collection.status_code == 201, collection.get_json()
+
+
+def test_what_the_caller_may_not_see_is_404_not_403(api):
+    owner, shop, product = api.seller_with_product()
+    draft = api.product(owner, shop, status="draft")
+    livestream = api.livestream(owner, shop, products=[{"product_id": product["id"]}])
+    other = api.register("artisan")
+    application = {
+        "certificate_number": "C",
+        "stars": 4,
+        "issuer": "I",
+        "issued_on": "2025-01-01",
+        "expires_on": "2028-01-01",
+    }
+    drafts = [
+        ("GET", f"/api/v1/products/{draft['id']}", None),
+        ("DELETE", f"/api/v1/products/{draft['id']}", None),
+        ("PATCH", f"/api/v1/products/{draft['id']}", {"title": "x"}),
+        ("POST", f"/api/v1/products/{draft['id']}/ocop-applications", application),
+    ]
+    for method, path, body in drafts:
+        response = api.client.open(path, method=method, json=body, headers=other.headers)
+        assert_error(response, 404)
+    api.post(f"/api/v1/shops/{shop['id']}/suspend", {"reason": "x"}, api.staff())
+    suspended = [
+        ("GET", f"/api/v1/shops/{shop['slug']}", None),
+        ("PATCH", f"/api/v1/shops/{shop['id']}", {"description": "x"}),
+        ("GET", f"/api/v1/shops/{shop['id']}/products", None),
+        ("POST", f"/api/v1/shops/{shop['id']}/products", {"title": "x", "price": 1, "stock": 1}),
+        ("GET", f"/api/v1/products/{product['id']}", None),
+        ("PATCH", f"/api/v1/products/{product['id']}", {"title": "x"}),
+        ("DELETE", f"/api/v1/products/{product['id']}", None),
+        ("GET", f"/api/v1/livestreams/{livestream['id']}", None),
+        ("PATCH", f"/api/v1/livestreams/{livestream['id']}", {"title": "x"}),
+        ("POST", f"/api/v1/livestreams/{livestream['id']}/start", None),
+        ("GET", f"/api/v1/livestreams/{livestream['id']}/stats", None),
+        ("GET", f"/api/v1/livestreams/{livestream['id']}/claims", None),
+        ("PUT", f"/api/v1/livestreams/{livestream['id']}/pinned", {"product_id": None}),
+        ("GET", f"/api/v1/orders?shop={shop['id']}", None),
+    ]
+    for method, path, body in suspended:
+        response = api.client.open(path, method=method, json=body, headers=other.headers)
+        assert_error(response, 404)
