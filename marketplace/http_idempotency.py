@@ -58,9 +58,10 @@ def idempotent(view):
         if key is None:
             return view(*args, **kwargs)
         key = key.strip()
-        if not key or len(key) > idempotency.MAX_KEY_LENGTH:
+        # Printable characters only: a NUL cannot even be stored by PostgreSQL.
+        if not key or len(key) > idempotency.MAX_KEY_LENGTH or not key.isprintable():
             raise ValidationFailed.field(
-                IDEMPOTENCY_HEADER, "Give 1 to 255 characters (a UUID is a good key)."
+                IDEMPOTENCY_HEADER, "Give 1 to 255 printable characters (a UUID is a good key)."
             )
         claim = idempotency.claim(
             user.id, key, idempotency.fingerprint(request.method, request.path, request.get_data())

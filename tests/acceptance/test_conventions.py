@@ -231,7 +231,7 @@ def test_healthz(api):
     assert response.get_json() == {"status": "ok"}
 
 
-@pytest.mark.parametrize("key", ["", "   ", "k" * 256])
+@pytest.mark.parametrize("key", ["", "   ", "k" * 256, "a\x00b", "tab\there"])
 def test_unusable_idempotency_keys_are_422(api, key):
     owner, shop, product = api.seller_with_product(stock=5)
     buyer = api.register()
