@@ -205,3 +205,26 @@ def test_reports_count_card_orders_once_paid(api, stripe_world, card_checkout):
     deliver(api, stripe_world, "payment_intent.succeeded", intent)
     overview = api.get("/api/v1/reports/overview", officer).get_json()
     assert (overview["orders"], overview["revenue"]) == (2, body["total"])
+
+
+def test_stripe_unreachable_cancellation_happens_and_reconcile_refunds_later(
+    app, api, stripe_world, card_checkout, app_config, localstripe_server
+):
+    from marketplace.extensions import db
+
+    body, buyer = card_checkout["body"], card_checkout["buyer"]
+    intent = stripe_world.pay(body["payment"]["payment_intent_id"])
+    deliver(api, stripe_world, "payment_intent.succeeded", intent)
+    order = body["orders"][0]
+    app_config(STRIPE_API_BASE="http://127.0.0.1:9", STRIPE_TIMEOUT_SECONDS=2)
+    cancelled = api.order_move(buyer, order["id"], "cancel", reason="Đổi ý")
+    assert cancelled["status"] == "cancelled"
+    assert cancelled["payment_status"] == "paid"  # the refund is owed
+    app_config(STRIPE_API_BASE=localstripe_server.base)
+    db.session.commit()  # the command runs in a transaction of its own, as cron's would
+    result = app.test_cli_runner().invoke(args=["payments", "reconcile", "--min-age", "0"])
+    assert result.exit_code == 0, result.output
+    after = api.get(f"/api/v1/orders/{order['id']}", buyer).get_json()
+    assert after["payment_status"] == "refunded"
+    refunds, _ = stripe_world.refunds_of(intent["id"])
+    assert [r["amount"] for r in refunds] == [order["total"]]
