@@ -228,3 +228,27 @@ def test_stripe_unreachable_cancellation_happens_and_reconcile_refunds_later(
     assert after["payment_status"] == "refunded"
     refunds, _ = stripe_world.refunds_of(intent["id"])
     assert [r["amount"] for r in refunds] == [order["total"]]
+
+
+def test_orders_expire_cancels_unpaid_card_orders_and_returns_stock(
+    app, api, stripe_world, card_checkout, app_config
+):
+    from marketplace.extensions import db
+
+    body, buyer = card_checkout["body"], card_checkout["buyer"]
+    honey, tea = card_checkout["products"]
+    assert api.get(f"/api/v1/products/{honey['id']}").get_json()["stock"] == 3
+    app_config(PAYMENT_TIMEOUT_MINUTES=30)
+    db.session.commit()
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["orders", "expire"]).exit_code == 0
+    assert {o["status"] for o in orders(api, buyer, body["id"]).values()} == {"pending_payment"}
+    app_config(PAYMENT_TIMEOUT_MINUTES=0)
+    db.session.commit()
+    result = runner.invoke(args=["orders", "expire"])
+    assert result.exit_code == 0, result.output
+    for order in orders(api, buyer, body["id"]).values():
+        assert order["status"] == "cancelled"
+        assert order["history"][-1]["by"] == "system"
+    assert api.get(f"/api/v1/products/{honey['id']}").get_json()["stock"] == 5
+    assert api.get(f"/api/v1/products/{tea['id']}").get_json()["stock"] == 5
