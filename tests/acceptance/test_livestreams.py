@@ -257,6 +257,15 @@ def test_list_live_first_then_upcoming_by_start(api, seller):
         return [item["id"] for item in items]
 
     assert ids() == [live["id"], sooner["id"], later["id"]]
+    paged, cursor = [], None
+    while True:
+        query = {"shop": shop["id"], "limit": 1, **({"cursor": cursor} if cursor else {})}
+        body = api.get("/api/v1/livestreams", query_string=query).get_json()
+        paged += [item["id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert paged == ids()
     assert ids(shop=shop["slug"]) == ids()
     assert ids(status="live") == [live["id"]]
     assert ids(status="scheduled") == [sooner["id"], later["id"]]

@@ -515,3 +515,26 @@ def test_top_level_price_and_stock_are_ignored_with_variants(api, price, stock):
     )
     assert response.status_code == 201, response.get_json()
     assert (response.get_json()["price"], response.get_json()["stock"]) == (5000, 2)
+
+
+def test_relevance_ranks_title_matches_first_and_pages_the_same(api):
+    owner, shop = api.shop(name="Hợp tác xã Mây tre")
+    in_description = api.product(owner, shop, title="Giỏ", description="đan bằng mây rừng")
+    starts = api.product(owner, shop, title="Mây tre đan")
+    inside = api.product(owner, shop, title="Đèn mây")
+    by_shop = api.product(owner, shop, title="Chiếu")
+    everything = ids_of(api, q="may", sort="relevance", shop=shop["id"])
+    assert everything[0] == starts["id"]
+    assert everything[1] == inside["id"]
+    assert set(everything[2:]) == {in_description["id"], by_shop["id"]}
+    paged, cursor = [], None
+    while True:
+        query = {"q": "may", "sort": "relevance", "shop": shop["id"], "limit": 1}
+        if cursor:
+            query["cursor"] = cursor
+        body = api.get("/api/v1/products", query_string=query).get_json()
+        paged += [p["id"] for p in body["items"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert paged == everything
