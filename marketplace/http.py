@@ -72,15 +72,37 @@ def require_json_bodies() -> None:
 UNSTORABLE_TEXT = "Must not contain NUL characters or unpaired surrogates."
 
 
+# No body of ours nests more than a few levels; deeper ones would reach Python's recursion
+# limit in the parsers behind this check (a 500), so they are refused here.
+MAX_JSON_DEPTH = 32
+
+
+def _deeper_than(value, limit: int) -> bool:
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            if depth >= limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+    return False
+
+
 def _unstorable(value) -> bool:
     """Text no database column takes: NUL (PostgreSQL refuses it) or a lone surrogate
-    (not encodable as UTF-8), anywhere in a JSON value."""
-    if isinstance(value, str):
-        return "\x00" in value or (not value.isascii() and _has_surrogate(value))
-    if isinstance(value, dict):
-        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_unstorable(item) for item in value)
+    (not encodable as UTF-8), anywhere in a JSON value (walked without recursion)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item or (not item.isascii() and _has_surrogate(item)):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return False
 
 
@@ -99,7 +121,7 @@ def _field_name(name: str) -> str:
 
 def refuse_unstorable_input() -> None:
     """Never a 500 for text the database cannot hold: 404 for such a path, 422 for such query
-    parameters or body fields; 400 for JSON nested deeper than the parser follows."""
+    parameters or body fields; 400 for JSON nested deeper than MAX_JSON_DEPTH."""
     if request.view_args and _unstorable(list(request.view_args.values())):
         raise NotFound()
     bad_args = sorted(
@@ -113,6 +135,10 @@ def refuse_unstorable_input() -> None:
         body = request.get_json(silent=True)
     except RecursionError as exc:
         raise BadRequest("The body is nested too deeply.", code="malformed_json") from exc
+    if _deeper_than(body, MAX_JSON_DEPTH):
+        raise BadRequest(
+            f"The body is nested more than {MAX_JSON_DEPTH} levels deep.", code="malformed_json"
+        )
     if isinstance(body, dict):
         bad_fields = sorted(name for name, value in body.items() if _unstorable([name, value]))
         if bad_fields:

@@ -63,6 +63,10 @@ RAW_BODIES = [
     '{"a": Infinity}',
     "[" * 50_000,
     '{"a":' * 50_000,
+    # Nested deep enough to pass the JSON parser yet reach Python's recursion limit later.
+    "[" * 940 + "]" * 940,
+    '{"title": ' + "[" * 900 + "]" * 900 + "}",
+    '{"items": [' + '{"a":' * 600 + "1" + "}" * 600 + "]}",
     "\xff\xfe",
     '{"a": 1, "a": 2}',
 ]
