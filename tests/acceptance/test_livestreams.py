@@ -459,3 +459,23 @@ def test_claim_before_live_is_not_live(api, seller):
     livestream = api.livestream(owner, shop, products=[{"product_id": scarf["id"]}])
     response = api.post(f"/api/v1/livestreams/{livestream['id']}/claims", claim_body("A1"), owner)
     assert_error(response, 409, "not_live")
+
+
+def test_live_price_needs_the_product_featured_with_one(api, seller):
+    owner, shop, scarf, skirt = seller
+    honey = api.product(owner, shop, title="Mật ong", price=80000, stock=5)
+    livestream = api.livestream(owner, shop, products=[{"product_id": scarf["id"]}])
+    api.post(f"/api/v1/livestreams/{livestream['id']}/start", None, owner)
+    buyer = api.register()
+    featured_without_price = api.checkout(
+        buyer, {"product_id": scarf["id"], "quantity": 1, "livestream_id": livestream["id"]}
+    )["orders"][0]["lines"][0]
+    assert featured_without_price["unit_price"] == 200000
+    assert featured_without_price["livestream_id"] == livestream["id"]
+    not_featured = api.checkout(
+        buyer, {"product_id": honey["id"], "quantity": 1, "livestream_id": livestream["id"]}
+    )["orders"][0]["lines"][0]
+    assert not_featured["unit_price"] == 80000
+    assert not_featured["livestream_id"] == livestream["id"]
+    stats = api.get(f"/api/v1/livestreams/{livestream['id']}/stats", owner).get_json()
+    assert (stats["orders"], stats["units"], stats["revenue"]) == (2, 2, 280000)
