@@ -31,11 +31,25 @@ def like_pattern(folded: str, *, prefix: bool = False) -> str:
     return f"{escaped}%" if prefix else f"%{escaped}%"
 
 
+def _matches(column, folded: str, *, prefix: bool = False) -> sa.ColumnElement[bool]:
+    """``column LIKE pattern`` with the pattern written into the SQL, not bound.
+
+    The planner must see the pattern to choose between the trigram index (a rare word) and the
+    listing order (a common one); a prepared statement's generic plan, made without it, took
+    47 ms instead of 0.8 for 'tho cam'. Inline, each pattern is a statement of its own, which
+    psycopg may prepare and PostgreSQL plan knowing it. SQLAlchemy escapes the literal.
+    """
+    pattern = sa.bindparam(
+        None, like_pattern(folded, prefix=prefix), sa.String, literal_execute=True
+    )
+    return column.like(pattern, escape="\\")
+
+
 def _relevance(folded: str) -> sa.ColumnElement[int]:
     """0: the title starts with the query; 1: the title holds it; 2: description or shop."""
     return sa.case(
-        (Product.title_search.like(like_pattern(folded, prefix=True), escape="\\"), 0),
-        (Product.title_search.like(like_pattern(folded), escape="\\"), 1),
+        (_matches(Product.title_search, folded, prefix=True), 0),
+        (_matches(Product.title_search, folded), 1),
         else_=2,
     )
 
@@ -69,7 +83,7 @@ def search_products(
     sort = sort or "newest"
     filters = []
     if folded:
-        filters.append(Product.text_search.like(like_pattern(folded), escape="\\"))
+        filters.append(_matches(Product.text_search, folded))
     if shop:
         filters.append(sa.or_(Shop.id == shop, Shop.slug == shop))
     if commune:
@@ -135,7 +149,8 @@ def _ranked_candidates(filters: list, folded: str) -> tuple[sa.Select, list[Sort
         .join(Product.shop)
         .where(*filters)
         .order_by(Product.created_at.desc(), Product.id.desc())
-        .limit(RELEVANCE_LIMIT)
+        # Written into the SQL like the patterns: the plan for 1,000 rows is not one for "some".
+        .limit(sa.bindparam(None, RELEVANCE_LIMIT, sa.Integer, literal_execute=True))
         .subquery("candidates")
     )
     ranked = aliased(Product, candidates)

@@ -91,6 +91,19 @@ def test_q_ignores_case_and_diacritics(client, village, q, expected):
     assert set(found) == {village[name].id for name in expected}
 
 
+@pytest.mark.parametrize(
+    ("q", "found"),
+    [("'ngô'", True), ("ngo' men", True), ("\\ bac", True), ("'; DROP TABLE products; --", False)],
+)
+def test_quotes_and_backslashes_in_q_are_only_text(client, q, found):
+    # The pattern is written into the SQL (so that the planner sees it): escaped, never code.
+    product = make_product(make_shop(), title="Rượu 'ngô' men lá \\ Bắc Hà")
+    for sort in ("newest", "relevance"):
+        response = client.get("/api/v1/products", query_string={"q": q, "sort": sort})
+        assert ids(response) == ([product.id] if found else [])
+    assert db.session.get(Product, product.id) is not None
+
+
 def test_a_match_never_straddles_title_and_description(client, village):
     # "…Mông" + "Nền…" would read "mong nen" if the parts were glued together.
     assert ids(client.get("/api/v1/products?q=mong nen")) == []
