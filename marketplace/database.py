@@ -1,7 +1,11 @@
-"""Engine set-up per database: SQLite made safe for concurrent writers, PostgreSQL pinged."""
+"""Engine set-up per database: SQLite made safe for concurrent writers, PostgreSQL pinged;
+``read_only`` views that run their queries outside a transaction."""
 
 from __future__ import annotations
 
+import functools
+
+import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import event
 
@@ -41,3 +45,32 @@ def engine_options(uri: str) -> dict:
     if uri.startswith("sqlite"):
         return {}
     return {"pool_pre_ping": True}
+
+
+def read_only(view):
+    """Run the view's queries in autocommit on PostgreSQL: for views that never write.
+
+    A read otherwise opens a transaction and rolls it back at teardown: two round trips, and
+    psycopg 3 forgets its prepared statements on every ROLLBACK (``Connection.rollback`` clears
+    its cache and deallocates them on the server), so a list's queries were parsed and planned
+    anew on every request. Outside a transaction they are prepared after five runs on a pooled
+    connection and reused. Under READ COMMITTED each statement takes its own snapshot anyway:
+    the answer is the same.
+    A view marked so must not write, since each write would commit on its own.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        session = db.session()
+        bind = session.get_bind()
+        # Only a session of its own on an engine: not one joined to a caller's connection
+        # (tests), nor one already in a transaction.
+        if (
+            isinstance(bind, sa.Engine)
+            and bind.dialect.name == "postgresql"
+            and not session.in_transaction()
+        ):
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return view(*args, **kwargs)
+
+    return wrapper

@@ -9,7 +9,7 @@
     GET    /categories               anyone       the category tree
 
 Products are rendered by ``dump_products`` (a constant number of queries per page); the
-``@blp.response`` schemas document the shape.
+``@blp.response`` schemas document the shape. The GETs are ``read_only``: no transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from flask.views import MethodView
 
 from marketplace.api import Blueprint
 from marketplace.authn import api_user, require_user
+from marketplace.database import read_only
 from marketplace.http import sign_in_first
 from marketplace.schemas.products import (
     CategoryTreeSchema,
@@ -51,6 +52,7 @@ class ShopProducts(MethodView):
     @sign_in_first()
     @blp.arguments(ShopProductListArgs, location="query")
     @blp.response(200, ProductPageSchema)
+    @read_only
     def get(self, args, shop_ref):
         """The shop's own products in any status (its owner), newest first."""
         user = require_user()
@@ -66,6 +68,7 @@ class ShopProducts(MethodView):
 class Products(MethodView):
     @blp.arguments(ProductListArgs, location="query")
     @blp.response(200, ProductPageSchema)
+    @read_only
     def get(self, args):
         """Active products of active shops: search, filters and sorts."""
         items, next_cursor = search.search_products(**args)
@@ -75,6 +78,7 @@ class Products(MethodView):
 @blp.route("/products/<product_id>")
 class ProductDetail(MethodView):
     @blp.response(200, ProductSchema)
+    @read_only
     def get(self, product_id):
         """A product (drafts, archived and suspended ones only to those who may see them)."""
         return product_response(catalog.product_for(api_user(), product_id))
@@ -101,6 +105,7 @@ class ProductDetail(MethodView):
 @blp.route("/categories")
 class Categories(MethodView):
     @blp.response(200, CategoryTreeSchema)
+    @read_only
     def get(self):
         """The category tree (the six OCOP product groups and their sub-categories)."""
         return {"items": categories.tree()}
