@@ -101,11 +101,24 @@ def keyset_page(
 
     ``key_values(row)`` gives the sort-key values of a row, in the order of ``keys``.
     """
+    result = session.execute(keyset_window(stmt, keys, scope=scope, limit=limit, cursor=cursor))
+    rows = list(result.scalars() if scalars else result)
+    return page_and_cursor(rows, scope=scope, limit=limit, key_values=key_values)
+
+
+def keyset_window(
+    stmt: sa.Select, keys: list[SortKey], *, scope: str, limit: int, cursor: str | None
+) -> sa.Select:
+    """``stmt`` cut to one page after ``cursor``, in the order of ``keys``, with one row more
+    than ``limit`` to tell whether another page follows; for a caller that nests it (a page
+    chosen in a subquery, then joined to what it shows)."""
     if cursor:
         stmt = stmt.where(after_keys(keys, decode_cursor(scope, cursor, len(keys))))
-    stmt = stmt.order_by(*order_by_keys(keys)).limit(limit + 1)
-    result = session.execute(stmt)
-    rows = list(result.scalars() if scalars else result)
+    return stmt.order_by(*order_by_keys(keys)).limit(limit + 1)
+
+
+def page_and_cursor(rows: list, *, scope: str, limit: int, key_values) -> tuple[list, str | None]:
+    """The rows of a ``keyset_window`` as a page, and the cursor of the next one (or None)."""
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
