@@ -222,15 +222,20 @@ def write_checkout(checkout: Checkout) -> None:
     """
     orders = list(checkout.orders)
     lines = [line for order in orders for line in order.lines]
-    session = db.session
-    session.execute(sa.insert(_CHECKOUTS), [_row(checkout, _CHECKOUTS)])
-    session.execute(sa.insert(_ORDERS), [_row(order, _ORDERS) for order in orders])
-    session.execute(sa.insert(_ORDER_LINES), [_row(line, _ORDER_LINES) for line in lines])
+    # The session's connection (its transaction) straight away: these statements need none of
+    # the session's ORM handling.
+    connection = db.session.connection()
+    connection.execute(_INSERT_CHECKOUT, [_row(checkout, _CHECKOUTS)])
+    connection.execute(_INSERT_ORDER, [_row(order, _ORDERS) for order in orders])
+    connection.execute(_INSERT_ORDER_LINE, [_row(line, _ORDER_LINES) for line in lines])
     for obj in (checkout, *orders, *lines):
         make_transient_to_detached(obj)
 
 
 _CHECKOUTS, _ORDERS, _ORDER_LINES = Checkout.__table__, Order.__table__, OrderLine.__table__
+_INSERT_CHECKOUT = sa.insert(_CHECKOUTS)
+_INSERT_ORDER = sa.insert(_ORDERS)
+_INSERT_ORDER_LINE = sa.insert(_ORDER_LINES)
 
 
 def stock_of(order: Order) -> list[StockRequest]:
