@@ -27,6 +27,8 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from marketplace.services.places import VAN_HO_COMMUNES  # noqa: E402
+
 SERVER_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -35,22 +37,7 @@ SHOPS = 500
 PRODUCTS_PER_SHOP = 4
 RUNS = 15
 TARGET_MS = 300
-COMMUNES = [
-    "Vân Hồ",
-    "Chiềng Khoa",
-    "Chiềng Xuân",
-    "Chiềng Yên",
-    "Liên Hòa",
-    "Lóng Luông",
-    "Mường Men",
-    "Mường Tè",
-    "Quang Minh",
-    "Song Khủa",
-    "Suối Bàng",
-    "Tân Xuân",
-    "Tô Múa",
-    "Xuân Nha",
-]
+COMMUNES = list(VAN_HO_COMMUNES)
 STATUSES = (
     ["placed"] * 2
     + ["confirmed"] * 2
