@@ -8,15 +8,17 @@ first and get their PaymentIntent afterwards, outside the transaction (see servi
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
-from marketplace.models import Checkout, Order, Product, ProductVariant, User
+from marketplace.models import Checkout, Order, Product, ProductVariant, Shop, User
 from marketplace.services import livestreams, payments
 from marketplace.services.inventory import take_stock
 from marketplace.services.orders import (
     PricedLine,
+    ProductOnSale,
+    VariantOnSale,
     new_checkout,
     new_order,
     shipping_fee_for,
@@ -52,22 +54,77 @@ class _LineErrors:
         )
 
 
-# Built once (a flash sale runs it for every buyer): the lines' products with their variants
-# and shops, in one query.
-_PRODUCTS_WITH_VARIANTS_AND_SHOP = (
-    sa.select(Product)
-    .where(Product.id.in_(sa.bindparam("ids", expanding=True)))
-    .options(joinedload(Product.variants), joinedload(Product.shop))
+_products, _shops, _variants = Product.__table__, Shop.__table__, ProductVariant.__table__
+# What a checkout reads of a line's shop: the orders refer to it and the answer shows it.
+_SHOP_COLUMNS = (
+    "id",
+    "owner_id",
+    "status",
+    "slug",
+    "name",
+    "shipping_fee",
+    "international_shipping_fee",
+)
+# Built once (a flash sale runs it for every buyer): the lines' products with their shops and
+# variants, one query of plain rows.
+_LINE_CHOICES = (
+    sa.select(
+        _products.c.id,
+        _products.c.title,
+        _products.c.status,
+        *(_shops.c[name].label(f"shop_{name}") for name in _SHOP_COLUMNS),
+        _variants.c.id.label("variant_id"),
+        _variants.c.options.label("variant_options"),
+        _variants.c.price.label("variant_price"),
+        _variants.c.status.label("variant_status"),
+    )
+    .join_from(_products, _shops, _shops.c.id == _products.c.shop_id)
+    .outerjoin(_variants, _variants.c.product_id == _products.c.id)
+    .where(_products.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(_variants.c.position, _variants.c.id)
 )
 
 
-def _load_products(items: list[dict]) -> dict[str, Product]:
+def _load_products(items: list[dict]) -> dict[str, ProductOnSale]:
+    """The lines' products with their variants and shops, in one query of plain rows.
+
+    Loaded as entities (joined eager loading of the variants and the shop) this was a sixth of
+    a checkout's CPU; read as rows, less than half of that. The shop alone is made an entity,
+    detached as if loaded by an earlier session (the orders refer to it), holding only the
+    columns above: reading another raises instead of querying behind our back.
+    """
     ids = list({item["product_id"] for item in items})
-    products = db.session.scalars(_PRODUCTS_WITH_VARIANTS_AND_SHOP, {"ids": ids}).unique()
-    return {product.id: product for product in products}
+    rows_by_product: dict[str, list] = {}
+    for row in db.session.connection().execute(_LINE_CHOICES, {"ids": ids}):
+        rows_by_product.setdefault(row.id, []).append(row)
+    shops: dict[str, Shop] = {}
+    products = {}
+    for product_id, rows in rows_by_product.items():
+        first = rows[0]
+        shop = shops.get(first.shop_id)
+        if shop is None:
+            shop = shops[first.shop_id] = Shop(
+                **{name: first._mapping[f"shop_{name}"] for name in _SHOP_COLUMNS}
+            )
+            make_transient_to_detached(shop)
+        products[product_id] = ProductOnSale(
+            id=product_id,
+            shop_id=shop.id,
+            title=first.title,
+            status=first.status,
+            shop=shop,
+            variants=tuple(
+                VariantOnSale(
+                    row.variant_id, row.variant_options, row.variant_price, row.variant_status
+                )
+                for row in rows
+                if row.variant_id is not None
+            ),
+        )
+    return products
 
 
-def _choose_variant(product: Product, variant_id: str | None) -> ProductVariant | str:
+def _choose_variant(product: ProductOnSale, variant_id: str | None) -> VariantOnSale | str:
     """The line's variant, or a reason it has none: ``unknown``, ``required`` or ``archived``."""
     if variant_id is None:
         active = [v for v in product.variants if v.status == "active"]
@@ -135,7 +192,7 @@ def price_lines(buyer: User, items: list[dict]) -> list[PricedLine]:
     return lines
 
 
-def _unavailability(product: Product, variant: ProductVariant | str) -> str | None:
+def _unavailability(product: ProductOnSale, variant: VariantOnSale | str) -> str | None:
     if product.shop.status != "active":
         return "shop_suspended"
     if product.status != "active":
@@ -215,9 +272,9 @@ def place_checkout(
 
 
 def _commit_keeping(checkout: Checkout) -> None:
-    """Commit without expiring what was just written: the answer is rendered from it as it
-    stands, sparing the reload of a checkout whose every value we know (a flash sale's
-    hottest path)."""
+    """Commit without expiring what the session holds (the buyer): the answer is rendered from
+    the checkout as it was written, sparing the reload of a checkout whose every value we know
+    (a flash sale's hottest path)."""
     session = db.session()
     session.expire_on_commit = False
     try:

@@ -76,11 +76,34 @@ class InvalidTransition(Conflict):
 
 
 @dataclass(frozen=True)
+class VariantOnSale:
+    """A variant as a checkout reads it: a row rather than an entity (checkout._load_products)."""
+
+    id: str
+    options: dict
+    price: int
+    status: str
+
+
+@dataclass(frozen=True)
+class ProductOnSale:
+    """A product as a checkout reads it, with its variants and its shop (an entity, since the
+    orders made from it refer to it)."""
+
+    id: str
+    shop_id: str
+    title: str
+    status: str
+    shop: Shop
+    variants: tuple[VariantOnSale, ...]
+
+
+@dataclass(frozen=True)
 class PricedLine:
     """A line ready to be copied into an order: what, how many, at which unit price."""
 
-    product: Product
-    variant: ProductVariant
+    product: Product | ProductOnSale
+    variant: ProductVariant | VariantOnSale
     quantity: int
     unit_price: int
     livestream_id: str | None = None
@@ -94,7 +117,7 @@ class PricedLine:
         return StockRequest(self.variant.id, self.quantity, self.index, self.product.id)
 
 
-def line_title(product: Product, variant: ProductVariant) -> str:
+def line_title(product: Product | ProductOnSale, variant: ProductVariant | VariantOnSale) -> str:
     """The product's title with the variant's option values: what the buyer chose."""
     values = [str(value) for value in (variant.options or {}).values() if value not in (None, "")]
     return f"{product.title} ({', '.join(values)})" if values else product.title
