@@ -8,7 +8,11 @@ from marketplace.api import Blueprint
 from marketplace.authn import require_user
 from marketplace.http import sign_in_first
 from marketplace.http_idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
-from marketplace.schemas.orders import CheckoutRequestSchema, CheckoutSchema
+from marketplace.schemas.orders import (
+    CheckoutRequestSchema,
+    CheckoutSchema,
+    checkout_response,
+)
 from marketplace.services import checkout
 
 blp = Blueprint("checkout", __name__, url_prefix="/api/v1", description="Checkout")
@@ -29,7 +33,7 @@ class Checkouts(MethodView):
         within 24 h gives back the first answer.
         """
         buyer = require_user()
-        return checkout.place_checkout(buyer, **data)
+        return checkout_response(checkout.place_checkout(buyer, **data))
 
 
 @blp.route("/checkouts/<checkout_id>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import phonenumbers
+from flask import Response, jsonify
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from marketplace.models.order import ORDER_STATUSES, PAYMENT_STATUSES
@@ -156,14 +157,92 @@ class CheckoutSchema(Schema):
     created_at = Timestamp()
 
     def get_payment(self, checkout) -> dict:
-        if checkout.payment_method != "stripe":
-            return {"method": checkout.payment_method}
-        return {
-            "method": "stripe",
-            "payment_intent_id": checkout.payment_intent_id,
-            "client_secret": checkout.client_secret,
-            "failure": checkout.payment_failure,
-        }
+        return payment_json(checkout)
+
+
+def payment_json(checkout) -> dict:
+    """How the buyer pays: cash on delivery, or the card payment's intent and its failure."""
+    if checkout.payment_method != "stripe":
+        return {"method": checkout.payment_method}
+    return {
+        "method": "stripe",
+        "payment_intent_id": checkout.payment_intent_id,
+        "client_secret": checkout.client_secret,
+        "failure": checkout.payment_failure,
+    }
+
+
+# --- the answer to a checkout, written out ------------------------------------------------------
+
+
+def checkout_json(checkout) -> dict:
+    """What ``CheckoutSchema`` dumps, field for field and in its order, built by hand.
+
+    The answer to every checkout (a flash sale's hottest path): marshmallow's dump of these
+    forty fields took 6% of a checkout's CPU. A test keeps the two equal.
+    """
+    return {
+        "id": checkout.id,
+        "status": checkout.status,
+        "total": checkout.total,
+        "currency": checkout.currency,
+        "payment": payment_json(checkout),
+        "orders": [_order_json(order) for order in checkout.orders],
+        "created_at": checkout.created_at.isoformat(),
+    }
+
+
+def _order_json(order) -> dict:
+    shop = order.shop
+    return {
+        "id": order.id,
+        "checkout_id": order.checkout_id,
+        "shop": {"id": shop.id, "slug": shop.slug, "name": shop.name},
+        "buyer_id": order.buyer_id,
+        "buyer_contact": order.buyer_contact,
+        "status": order.status,
+        "payment_method": order.payment_method,
+        "payment_status": order.payment_status,
+        "history": [
+            {
+                "from": event.from_status,
+                "to": event.to_status,
+                "by": event.actor_id or "system",
+                "at": event.created_at.isoformat(),
+                "reason": event.reason,
+            }
+            for event in order.history
+        ],
+        "lines": [
+            {
+                "product_id": line.product_id,
+                "variant_id": line.variant_id,
+                "title": line.title,
+                "unit_price": line.unit_price,
+                "quantity": line.quantity,
+                "livestream_id": line.livestream_id,
+                "line_total": line.line_total,
+            }
+            for line in order.lines
+        ],
+        "subtotal": order.subtotal,
+        "shipping_fee": order.shipping_fee,
+        "total": order.total,
+        "currency": order.currency,
+        "shipping_address": order.shipping_address,
+        "note": order.note,
+        "carrier": order.carrier,
+        "tracking_number": order.tracking_number,
+        "created_at": order.created_at.isoformat(),
+        "updated_at": order.updated_at.isoformat(),
+    }
+
+
+def checkout_response(checkout, status: int = 201) -> Response:
+    """The checkout as the answer (the handler's ``@blp.response`` documents its shape)."""
+    response = jsonify(checkout_json(checkout))
+    response.status_code = status
+    return response
 
 
 class OrderListArgs(PaginationArgs):
