@@ -7,7 +7,8 @@ of bench/flash_sale_baseline.py (only the guarded UPDATE and one order row). The
 
   1. the race: 200 buyers send one purchase each at the same instant for the 50 units;
      units sold must be exactly 50 (checked in the database), attempts/s is reported;
-  2. the hot product: 200 buyers buy as fast as they can for 10 s (wrk, or Python threads);
+  2. the hot product: 200 buyers buy as fast as they can for 10 s (wrk, or Python threads),
+     alternately on the baseline and the app, three times each (--rounds); medians of
      purchases/s and p99 latency, and the app's ratio to the baseline (target: >= 25%).
 
 The database is dropped at the end.
@@ -380,6 +381,9 @@ def hot_with_python(target: Target, seconds: int) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=10, help="length of the hot-product phase")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="hot-product phases per server, alternated"
+    )
     parser.add_argument("--python-client", action="store_true", help="even if wrk is installed")
     args = parser.parse_args()
     server_url = os.environ.get(
@@ -427,12 +431,26 @@ def main() -> int:
             outcome = race(target)
             units, stock = sold(dsn, world["variants"][variant], baseline)
             results[label] = {"race": {**outcome, "units": units, "stock": stock}}
-        for label, target in (
-            ("baseline", base_target("base_hot")),
-            ("app", app_target("hot")),
-        ):
-            hot = hot_with_wrk if use_wrk else hot_with_python
-            results[label]["hot"] = hot(target, args.seconds)
+        # Round-robin, each figure the median of its runs: on a shared machine the background
+        # load drifts, and alternating spreads it over both servers alike.
+        hot = hot_with_wrk if use_wrk else hot_with_python
+        runs: dict[str, list[dict]] = {"baseline": [], "app": []}
+        for _ in range(args.rounds):
+            for label, target in (
+                ("baseline", base_target("base_hot")),
+                ("app", app_target("hot")),
+            ):
+                runs[label].append(hot(target, args.seconds))
+        for label, measured in runs.items():
+            results[label]["hot"] = {
+                **{
+                    key: statistics.median(run[key] for run in measured)
+                    for key in ("per_s", "p50_ms", "p99_ms")
+                },
+                "ok": sum(run["ok"] for run in measured),
+                "failed": sum(run["failed"] for run in measured),
+                "runs": [run["per_s"] for run in measured],
+            }
     finally:
         for server in servers:
             stop(server)
@@ -445,14 +463,20 @@ def main() -> int:
             f"   {label:8}  units sold {r['units']:3} (201: {r['won']}, 409: {r['refused']}, "
             f"other: {r['other']}), stock left {r['stock']}, {r['attempts_per_s']:.0f} attempts/s"
         )
-    print(f"2. hot product, {BUYERS} buyers for {args.seconds} s")
+    print(
+        f"2. hot product, {BUYERS} buyers for {args.seconds} s, {args.rounds} alternated runs "
+        "each (medians)"
+    )
     for label in ("baseline", "app"):
         h = results[label]["hot"]
         print(
             f"   {label:8}  {h['per_s']:.0f} purchases/s, p50 {h['p50_ms']:.0f} ms, "
-            f"p99 {h['p99_ms']:.0f} ms ({h['ok']} made, {h['failed']} failed)"
+            f"p99 {h['p99_ms']:.0f} ms ({h['ok']} made, {h['failed']} failed; runs: "
+            f"{', '.join(f'{per_s:.0f}' for per_s in h['runs'])})"
         )
     ratio = results["app"]["hot"]["per_s"] / results["baseline"]["hot"]["per_s"]
+    pairs = zip(results["app"]["hot"]["runs"], results["baseline"]["hot"]["runs"], strict=True)
+    print(f"   app / baseline run by run: {', '.join(f'{a / b:.0%}' for a, b in pairs)}")
     race_ratio = (
         results["app"]["race"]["attempts_per_s"] / results["baseline"]["race"]["attempts_per_s"]
     )
