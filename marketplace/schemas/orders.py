@@ -187,9 +187,18 @@ def checkout_json(checkout) -> dict:
         "total": checkout.total,
         "currency": checkout.currency,
         "payment": payment_json(checkout),
-        "orders": [_order_json(order) for order in checkout.orders],
+        "orders": [_order_json(order) for order in _as_stored(checkout.orders)],
         "created_at": checkout.created_at.isoformat(),
     }
+
+
+def _as_stored(orders) -> list:
+    """The orders in the order a reload gives them (``Checkout.orders``' order_by).
+
+    A checkout's orders share one timestamp, so the fresh checkout's orders, still in the order
+    they were made, would otherwise be listed differently by POST and by a later GET.
+    """
+    return sorted(orders, key=lambda order: (order.created_at, order.id))
 
 
 def _order_json(order) -> dict:
