@@ -1,17 +1,19 @@
-"""Engine set-up per database: SQLite made safe for concurrent writers, PostgreSQL pinged;
-``read_only`` views that run their queries outside a transaction."""
+"""Engine set-up per database: SQLite made safe for concurrent writers with its readers left
+free, PostgreSQL pinged; ``read_only`` views that run their queries outside a transaction."""
 
 from __future__ import annotations
 
 import functools
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 
 from marketplace.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# HTTP's safe methods: they read and never write (RFC 9110, 9.2.1).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _configure_sqlite(engine) -> None:
@@ -29,9 +31,21 @@ def _configure_sqlite(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        # A transaction that reads then writes would fail at once with "database is locked"
-        # when it tries to upgrade its lock; taking the write lock up front makes it wait.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(_sqlite_begin())
+
+
+def _sqlite_begin() -> str:
+    """How a SQLite transaction starts: writers take the write lock up front, readers don't.
+
+    A transaction that reads then writes would fail at once with "database is locked" when it
+    tries to upgrade its lock; taking the write lock up front (IMMEDIATE) makes it wait its turn
+    instead. A GET never writes, and under WAL a reader needs no lock at all: starting its
+    transaction IMMEDIATE too would make every page and list wait behind every checkout, and
+    behind each other, across all the workers of a laptop install.
+    """
+    if has_request_context() and request.method in SAFE_METHODS:
+        return "BEGIN"
+    return "BEGIN IMMEDIATE"
 
 
 def configure_engines(app: Flask) -> None:
