@@ -9,6 +9,8 @@ from marketplace.authn import require_role, require_user
 from marketplace.errors import BadRequest, NotFound, UnsupportedMediaType, ValidationFailed
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+# For ``accepts_body``: a view that reads its body as raw bytes, whatever its declared type.
+ANY_MEDIA_TYPE = "*/*"
 
 
 def accepts_body(*mimetypes: str):
@@ -32,11 +34,20 @@ def sign_in_first(*roles: str):
     return mark
 
 
-def require_sign_in_first() -> None:
+def _mark(name: str):
+    """A mark set on the view answering this request by ``sign_in_first`` or ``accepts_body``.
+
+    A MethodView's method carries it, or its class for all its methods; a plain view function
+    carries it itself.
+    """
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    # A MethodView's methods carry the mark; a plain view function carries it itself.
-    handler = getattr(getattr(view, "view_class", None), request.method.lower(), None) or view
-    roles = getattr(handler, "sign_in_roles", None)
+    view_class = getattr(view, "view_class", None)
+    handler = getattr(view_class, request.method.lower(), None) or view
+    return getattr(handler, name, getattr(view_class, name, None))
+
+
+def require_sign_in_first() -> None:
+    roles = _mark("sign_in_roles")
     if roles is None:
         return
     if roles:
@@ -58,8 +69,9 @@ def require_json_bodies() -> None:
         return
     if not _has_body():
         return
-    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    accepted = getattr(view, "accepted_mimetypes", {"application/json"})
+    accepted = _mark("accepted_mimetypes") or {"application/json"}
+    if ANY_MEDIA_TYPE in accepted:
+        return
     if request.mimetype not in accepted and not (
         "application/json" in accepted and request.mimetype.endswith("+json")
     ):

@@ -91,6 +91,7 @@ class LivestreamItem(MethodView):
 
 @blp.route("/livestreams/<livestream_id>/start")
 class StartLivestream(MethodView):
+    @sign_in_first()
     @blp.response(200, LivestreamSchema)
     def post(self, livestream_id):
         """Go live: live prices apply from now."""
@@ -99,6 +100,7 @@ class StartLivestream(MethodView):
 
 @blp.route("/livestreams/<livestream_id>/end")
 class EndLivestream(MethodView):
+    @sign_in_first()
     @blp.response(200, LivestreamSchema)
     def post(self, livestream_id):
         """End a live session: live prices stop."""

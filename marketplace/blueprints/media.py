@@ -70,6 +70,7 @@ def start_upload(data):
 
 
 @blp.route("/<media_id>", methods=["GET"])
+@sign_in_first()
 @blp.response(200, MediaSchema)
 def get_media(media_id):
     """One of the caller's own media."""
@@ -77,6 +78,7 @@ def get_media(media_id):
 
 
 @blp.route("/<media_id>/complete", methods=["POST"])
+@sign_in_first()
 @blp.response(200, MediaSchema)
 def complete_upload(media_id):
     """Check the directly uploaded object and make the media ready (409 while it is absent)."""

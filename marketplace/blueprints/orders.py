@@ -43,6 +43,7 @@ class OrderById(MethodView):
 
 @blp.route("/orders/<order_id>/confirm")
 class ConfirmOrder(MethodView):
+    @sign_in_first()
     @blp.response(200, OrderSchema)
     def post(self, order_id):
         """The shop's owner accepts a placed order: `placed` → `confirmed`."""
@@ -61,6 +62,7 @@ class ShipOrder(MethodView):
 
 @blp.route("/orders/<order_id>/deliver")
 class DeliverOrder(MethodView):
+    @sign_in_first()
     @blp.response(200, OrderSchema)
     def post(self, order_id):
         """`shipped` → `delivered` (owner or buyer); cash on delivery becomes paid."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import time
 
+import pytest
+
 from marketplace.extensions import db
 from marketplace.models import Checkout, Order, OrderLine, ProcessedEvent
 from tests.factories import make_product
@@ -114,6 +116,21 @@ def test_a_forged_missing_or_tampered_signature_is_400_and_changes_nothing(
         assert response.status_code == 400, response.get_json()
         assert response.get_json()["error"]["code"] == "invalid_signature"
     _nothing_applied(body)
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/octet-stream"])
+def test_the_signature_not_the_content_type_decides(client, auth, stripe_world, content_type):
+    body, _, _ = two_shop_card_checkout(client, auth)
+    intent = stripe_world.pay(body["payment"]["payment_intent_id"])
+    payload = stripe_world.event("payment_intent.succeeded", intent)
+    headers = {"Stripe-Signature": sign(payload)}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    response = client.post(WEBHOOK_PATH, data=payload, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    assert {order.status for order in orders_of(body["id"]).values()} == {"placed"}
+    forged = client.post(WEBHOOK_PATH, data=payload, headers={"Stripe-Signature": "t=1,v1=0"})
+    assert forged.status_code == 400
 
 
 def test_a_stale_signature_is_400_and_a_fresh_one_is_accepted(client, auth, stripe_world):
