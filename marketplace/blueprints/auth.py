@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask.views import MethodView
-from flask_limiter.util import get_remote_address
 
 from marketplace.api import Blueprint
 from marketplace.authn import current_token, require_user
 from marketplace.extensions import limiter
 from marketplace.schemas.auth import RegisterSchema, SessionSchema, TokenRequestSchema, UserSchema
 from marketplace.services import accounts
+from marketplace.sign_in_throttle import throttle_failed_sign_ins
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts and tokens")
 
 
-def _login_key() -> str:
+def _typed_login():
     body = request.get_json(silent=True)
-    login = body.get("login") if isinstance(body, dict) else None
-    if not isinstance(login, str) or not login.strip():
-        return f"address:{get_remote_address()}"
-    return "login:" + "".join(login.split()).lower()
+    return body.get("login") if isinstance(body, dict) else None
 
 
 def _failed(response) -> bool:
@@ -45,21 +42,7 @@ class Register(MethodView):
 
 @blp.route("/auth/token")
 class Token(MethodView):
-    decorators = [
-        limiter.limit(
-            lambda: current_app.config["RATELIMIT_LOGIN_FAILURES"],
-            key_func=_login_key,
-            scope="login-failures",
-            deduct_when=_failed,
-            methods=["POST"],
-        ),
-        limiter.limit(
-            lambda: current_app.config["RATELIMIT_LOGIN_FAILURES_PER_ADDRESS"],
-            scope="login-address-failures",
-            deduct_when=_failed,
-            methods=["POST"],
-        ),
-    ]
+    decorators = [throttle_failed_sign_ins(_typed_login, _failed)]
 
     @blp.arguments(TokenRequestSchema)
     @blp.response(200, SessionSchema)

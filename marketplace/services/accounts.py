@@ -73,6 +73,18 @@ def register(
     return user, token
 
 
+def login_identity(login: str) -> str:
+    """The account a typed login names, however it was typed, for counting failed sign-ins:
+    ``0912 345 678``, ``+84 912 345 678`` and ``84912345678`` are one phone, emails ignore case."""
+    login = login.strip()
+    if "@" in login:
+        return "email:" + login.lower()
+    try:
+        return "phone:" + normalise_phone(login)
+    except InvalidPhone:
+        return "other:" + "".join(login.split()).lower()
+
+
 def _find_by_login(login: str) -> User | None:
     login = login.strip()
     if "@" in login:

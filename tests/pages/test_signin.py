@@ -140,3 +140,22 @@ def test_repeated_failures_are_throttled(client, app_config, mai):
     # Another login is not held back by Mai's.
     other = make_user(email="tuan@example.test")
     assert sign_in(client, other.email, PASSWORD).status_code == 302
+
+
+def test_the_form_and_the_api_share_one_budget_for_each_account(client, app_config):
+    """Guesses spread over the form, the API and several spellings of one phone all count."""
+    app_config(RATELIMIT_LOGIN_FAILURES="4 per 15 minutes")
+    make_user(phone="+84912345678")
+    spellings = ["0912 345 678", "+84 912 345 678", "84912345678", "0912.345.678"]
+    for n, spelling in enumerate(spellings):
+        if n % 2:
+            answer = client.post("/api/v1/auth/token", json={"login": spelling, "password": "nope"})
+        else:
+            answer = sign_in(client, spelling, "wrong password")
+        assert answer.status_code == 401
+    assert sign_in(client, "0912345678", PASSWORD).status_code == 429
+    api = client.post("/api/v1/auth/token", json={"login": "+84912345678", "password": PASSWORD})
+    assert api.status_code == 429
+    # Another account is not held back.
+    make_user(phone="+84987654321")
+    assert sign_in(client, "0987 654 321", PASSWORD).status_code == 302

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, redirect, render_template, request, session, url_for
-from flask_limiter.util import get_remote_address
+from flask import redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
-from marketplace.extensions import limiter
 from marketplace.services import accounts
+from marketplace.sign_in_throttle import throttle_failed_sign_ins
 
 FAILED = 401
 
@@ -50,29 +49,11 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _login_key() -> str:
-    login = request.form.get("login", "")
-    folded = "".join(login.split()).lower()
-    return f"login:{folded}" if folded else f"address:{get_remote_address()}"
-
-
 def _failed(response) -> bool:
     return response.status_code == FAILED
 
 
-@limiter.limit(
-    lambda: current_app.config["RATELIMIT_LOGIN_FAILURES"],
-    key_func=_login_key,
-    scope="page-login-failures",
-    deduct_when=_failed,
-    methods=["POST"],
-)
-@limiter.limit(
-    lambda: current_app.config["RATELIMIT_LOGIN_FAILURES_PER_ADDRESS"],
-    scope="page-login-address-failures",
-    deduct_when=_failed,
-    methods=["POST"],
-)
+@throttle_failed_sign_ins(lambda: request.form.get("login"), _failed)
 def signin():
     """The sign-in form; on success a fresh session for the account, then back to ``next``."""
     target = safe_next(request.values.get("next"))
