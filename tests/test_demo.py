@@ -27,6 +27,7 @@ from marketplace.models import (
 from marketplace.models.base import utcnow
 from marketplace.services import ocop
 from marketplace.services.demo_data import PRODUCTS
+from marketplace.services.demo_extras_data import CHECKOUTS
 from marketplace.services.places import VAN_HO_COMMUNES
 from tests.factories import headers_for
 
@@ -58,6 +59,19 @@ def counts() -> dict[str, int]:
     return found
 
 
+def trade_dates() -> dict[str, tuple]:
+    """When each checkout, order and order move happened, by id."""
+    dates = {}
+    for model in (Checkout, Order):
+        for row_id, created, updated in db.session.execute(
+            sa.select(model.id, model.created_at, model.updated_at)
+        ):
+            dates[row_id] = (created, updated)
+    for row_id, created in db.session.execute(sa.select(OrderEvent.id, OrderEvent.created_at)):
+        dates[row_id] = (created,)
+    return dates
+
+
 def test_demo_load_is_idempotent_and_prints_passwords_once(app, client):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo", "load"])
@@ -66,12 +80,14 @@ def test_demo_load_is_idempotent_and_prints_passwords_once(app, client):
     after_first = counts()
     assert after_first["shops"] == 13 and after_first["products"] == 60
     assert after_first["orders"] >= 15 and after_first["livestreams"] >= 4
+    dates = trade_dates()
 
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0, second.output
     assert "nothing added" in second.output
     assert "sau@cocham.example" not in second.output  # passwords are shown once
     assert counts() == after_first
+    assert trade_dates() == dates  # nothing moved back (or forth) again
 
     # The printed password signs the artisan in.
     line = next(line for line in first.output.splitlines() if "sau@cocham.example" in line)
@@ -237,3 +253,53 @@ def test_demo_orders_are_in_every_status_with_consistent_stock_and_reports(app, 
         "/api/v1/reports/sales?group_by=shop", headers=headers["officer"]
     ).get_json()["rows"]
     assert len(by_shop) >= 6 and sum(row["orders"] for row in by_shop) == len(counted)
+
+
+def test_no_demo_buyer_has_two_checkouts_holding_the_product_one_is_found_by():
+    # A checkout is found again by its buyer and first product (demo_extras._existing_checkout):
+    # another checkout of that buyer holding that product would be taken for it.
+    for number, spec in enumerate(CHECKOUTS):
+        key = spec["items"][0][0]
+        for other_number, other in enumerate(CHECKOUTS):
+            if other_number != number and other["buyer"] == spec["buyer"]:
+                assert key not in [item[0] for item in other["items"]], (spec, other)
+
+
+def test_demo_trade_grew_over_the_past_months_with_histories_in_order(app, client):
+    headers = load_demo(app)
+    now = utcnow()
+    orders = db.session.scalars(sa.select(Order)).all()
+
+    response = client.get("/api/v1/reports/sales?group_by=month", headers=headers["officer"])
+    rows = response.get_json()["rows"]
+    assert len(rows) >= 4, rows
+    counted = [o for o in orders if o.status in ("placed", "confirmed", "shipped", "delivered")]
+    local_months = {o.created_at.astimezone(ocop.LOCAL_TZ).strftime("%Y-%m") for o in counted}
+    assert [row["key"] for row in rows] == sorted(local_months)
+    assert sum(row["orders"] for row in rows) == len(counted)
+    # Growing: the last whole month sold more than the first whole one.
+    assert rows[-2]["orders"] > rows[1]["orders"], rows
+
+    checkouts = db.session.scalars(sa.select(Checkout)).all()
+    events = db.session.scalars(sa.select(OrderEvent)).all()
+    claims = db.session.scalars(sa.select(LivestreamClaim)).all()
+    stamps = [row.created_at for row in [*checkouts, *orders, *events, *claims]]
+    stamps += [row.updated_at for row in [*checkouts, *orders]]
+    assert max(stamps) <= now
+
+    for order in orders:
+        assert order.created_at == order.checkout.created_at
+        moments = [order.created_at] + [event.created_at for event in order.history]
+        assert moments == sorted(moments), order.id
+        statuses = ["placed"] + [event.to_status for event in order.history]
+        assert [event.from_status for event in order.history] == statuses[:-1], order.id
+        assert order.updated_at >= moments[-1]
+        # Moved along within days of being placed, not on the day the demo was loaded.
+        assert moments[-1] - moments[0] < timedelta(days=10), order.id
+
+    # Orders taken in a livestream were taken while it was on.
+    for line in db.session.scalars(
+        sa.select(OrderLine).where(OrderLine.livestream_id.is_not(None))
+    ):
+        session = db.session.get(Livestream, line.livestream_id)
+        assert session.started_at <= line.order.created_at <= (session.ended_at or now)

@@ -4,7 +4,9 @@ livestreams (one live now) and orders in every status.
 Everything is made through the services an API call would use, by the person who would make
 it (the artisan applies and the officer approves; the buyer checks out, the seller confirms
 and ships), so the audit trail, stock, order histories and reports agree. Inputs pass through
-the API's own schemas first: the demo holds only what a client could have sent. Each step
+the API's own schemas first: the demo holds only what a client could have sent. The services
+stamp everything "now", so a checkout of the past months is then moved back to its day, its
+orders' histories after it (``backdate_checkout``), and the monthly report has months. Each step
 finds what an earlier run made by a natural key (a product's certificate number, a
 collection's slug, a shop's livestream title, a buyer's checkout by its first product, a
 livestream's comment) and only makes or moves what is missing: a second run adds nothing.
@@ -12,12 +14,13 @@ livestream's comment) and only makes or moves what is missing: a second run adds
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
 from marketplace.extensions import db
 from marketplace.models import (
+    Checkout,
     Collection,
     Livestream,
     LivestreamClaim,
@@ -42,6 +45,8 @@ from marketplace.services.demo_extras_data import (
     CLAIMS,
     COLLECTION,
     LIVESTREAMS,
+    MOVE_DELAYS,
+    ORDER_TIMES,
 )
 
 MOVE_SERVICES = {
@@ -247,12 +252,14 @@ def _make_moves(world: DemoWorld, order_id: str, buyer: User | None, moves: list
 
 def load_orders(world: DemoWorld) -> None:
     """Cash-on-delivery checkouts by the demo buyers and orders taken from live comments,
-    then moved along as their shops and buyers would (confirm, ship, deliver, cancel…)."""
+    then moved along as their shops and buyers would (confirm, ship, deliver, cancel…); the
+    checkouts of past days are then moved back to their day."""
     shop_keys = {shop.id: key for key, shop in world.shops.items()}
-    for spec in CHECKOUTS:
+    for position, spec in enumerate(CHECKOUTS):
         buyer = world.users[spec["buyer"]]
         made = _existing_checkout(buyer, world.products[spec["items"][0][0]])
-        if not made:
+        placed_now = not made
+        if placed_now:
             fields = {
                 "items": [_checkout_item(world, item) for item in spec["items"]],
                 "shipping_address": ADDRESSES[spec["address"]],
@@ -262,13 +269,76 @@ def load_orders(world: DemoWorld) -> None:
             placed = checkout.place_checkout(buyer, **_as_sent(CheckoutRequestSchema, fields))
             made = list(placed.orders)
             world.added["orders"] += len(made)
+        checkout_id = made[0].checkout_id
         for order_id, shop_id in [(order.id, order.shop_id) for order in made]:
             moves = spec["moves"]
             if isinstance(moves, dict):
                 moves = moves[shop_keys[shop_id]]
             _make_moves(world, order_id, buyer, moves)
+        # Only a checkout this run placed: one found again keeps its dates (and any moves made
+        # since by hand), so a second run moves nothing.
+        if placed_now and spec.get("days_ago"):
+            backdate_checkout(checkout_id, spec["days_ago"], position)
     for spec in CLAIMS:
         _load_claim(world, spec)
+
+
+def backdate_checkout(checkout_id: str, days_ago: int, position: int) -> None:
+    """Date a checkout this run placed (and moved along) ``days_ago`` days before today in
+    Vietnam, at the ``position``-th of ORDER_TIMES; each of its orders' moves then follows the
+    step before it by MOVE_DELAYS, in the order they were made, and nothing lands after now."""
+    hour, minute = ORDER_TIMES[position % len(ORDER_TIMES)]
+    day = ocop.local_today() - timedelta(days=days_ago)
+    placed_at = datetime.combine(day, time(hour, minute), ocop.LOCAL_TZ).astimezone(UTC)
+    # Not every parcel takes the same time: some checkouts' moves take a quarter or half longer.
+    stretch = 1 + (position % 3) / 4
+    delays = {
+        orders.MOVES[action].to: timedelta(hours=hours * stretch)
+        for action, hours in MOVE_DELAYS.items()
+    }
+    # Each order's moves as (event id, time after placing), in the order they were made.
+    moves: dict[str, list[tuple[str, timedelta]]] = {}
+    for order_id, event_id, to_status in db.session.execute(
+        sa.select(Order.id, OrderEvent.id, OrderEvent.to_status)
+        .outerjoin(OrderEvent, OrderEvent.order_id == Order.id)
+        .where(Order.checkout_id == checkout_id)
+        .order_by(Order.id, OrderEvent.created_at, OrderEvent.id)
+    ):
+        steps = moves.setdefault(order_id, [])
+        if event_id is not None:
+            after = steps[-1][1] if steps else timedelta()
+            steps.append((event_id, after + delays[to_status]))
+    # A history longer than the checkout's age (a slip in the data) is squeezed in before now.
+    longest = max((steps[-1][1] for steps in moves.values() if steps), default=timedelta())
+    squeeze = min(1.0, (utcnow() - placed_at) / longest) if longest else 1.0
+
+    def at(after: timedelta) -> datetime:
+        return placed_at + after * squeeze
+
+    db.session.execute(
+        sa.update(Checkout)
+        .where(Checkout.id == checkout_id)
+        .values(created_at=placed_at, updated_at=placed_at)
+    )
+    db.session.execute(
+        sa.update(Order),
+        [
+            {
+                "id": order_id,
+                "created_at": placed_at,
+                "updated_at": at(steps[-1][1] if steps else timedelta()),
+            }
+            for order_id, steps in moves.items()
+        ],
+    )
+    events = [
+        {"id": event_id, "created_at": at(after)}
+        for steps in moves.values()
+        for event_id, after in steps
+    ]
+    if events:
+        db.session.execute(sa.update(OrderEvent), events)
+    db.session.commit()
 
 
 def _load_claim(world: DemoWorld, spec: dict) -> None:

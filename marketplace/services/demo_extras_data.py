@@ -1,9 +1,10 @@
 """The demo world's trade: OCOP certificates, a curated collection, livestreams and orders.
 
 Data only; ``demo_extras`` makes it through the services. Products, shops and buyers are named
-by the keys of ``demo_data``. Dates and times are offsets from the moment of loading, so the
-world looks current whenever it is loaded. Certificate numbers, tracking numbers, phones and
-names are illustrative.
+by the keys of ``demo_data``. Dates and times are offsets from the day of loading, so the world
+looks current whenever it is loaded: certificates expire so many days from today, livestreams
+start so many minutes from now, and the checkouts of the past months are ``days_ago`` old.
+Certificate numbers, tracking numbers, phones and names are illustrative.
 """
 
 from __future__ import annotations
@@ -199,10 +200,22 @@ def give_back(reason: str, restock: bool) -> tuple:
     return ("return", "owner", {"reason": reason, "restock": restock})
 
 
+# Local times of day at which the checkouts of past days were placed, taken in turn.
+ORDER_TIMES = [(20, 40), (9, 15), (12, 5), (21, 30), (15, 50), (7, 35), (22, 10), (18, 25)]
+
+# Hours between an order's moves and the step before it (its placing, or the move before):
+# the shop confirms within hours, ships the next day, and the parcel takes days to arrive.
+MOVE_DELAYS = {"confirm": 3, "ship": 20, "deliver": 72, "cancel": 2, "return": 96}
+
+
 # Checkouts by the demo buyers (cash on delivery). An item is (product key, quantity, variant
 # options or None, livestream key or None). ``moves``: one list for every order of the
 # checkout, or a dict by shop key when it spans shops. A checkout is found again by its buyer
-# and its first item's product, so no two checkouts here share those.
+# and its first item's product, so no other checkout of that buyer holds that product.
+# ``days_ago``: how many days before today (in Vietnam) it was placed, at one of ORDER_TIMES;
+# none for today's, which keep the moment of loading. Orders from a livestream are today's,
+# like the sessions they were taken in. The district sells more every month, and an order's
+# moves fit in its age (see MOVE_DELAYS): older ones arrived, recent ones are on the way.
 CHECKOUTS = [
     {
         "buyer": "buyer-hanoi",
@@ -219,6 +232,7 @@ CHECKOUTS = [
     },
     {
         "buyer": "buyer-abroad",
+        "days_ago": 10,
         "address": "paris",
         "items": [("vay-mong", 1, {"cỡ": "M"}, None), ("khan-pieu", 1, None, None)],
         "moves": {
@@ -232,12 +246,14 @@ CHECKOUTS = [
     },
     {
         "buyer": "buyer-hanoi",
+        "days_ago": 110,
         "address": "hanoi",
         "items": [("che-shan", 1, {"khối lượng": "500 g"}, None), ("hong-tra", 2, None, None)],
         "moves": [confirm(), ship("Viettel Post", "VTP1002003041"), deliver("buyer")],
     },
     {
         "buyer": "buyer-saigon",
+        "days_ago": 76,
         "address": "saigon",
         "items": [("mat-ong-rung", 1, {"dung tích": "1 lít"}, None)],
         "moves": [confirm(), ship("Giao Hàng Tiết Kiệm", "GHTK.S1002005"), deliver()],
@@ -246,22 +262,24 @@ CHECKOUTS = [
         "buyer": "buyer-hanoi",
         "address": "hanoi",
         "items": [("lon-gac-bep", 2, None, "gac-bep-ended")],
-        "moves": [confirm(), ship("Viettel Post", "VTP1002003062"), deliver("buyer")],
+        "moves": [confirm()],
     },
     {
         "buyer": "buyer-saigon",
         "address": "saigon",
         "items": [("lap-xuong", 1, None, "gac-bep-ended"), ("cham-cheo", 3, None, "gac-bep-ended")],
-        "moves": [confirm(), ship("Giao Hàng Tiết Kiệm", "GHTK.S1002007")],
+        "moves": [],
     },
     {
         "buyer": "buyer-saigon",
+        "days_ago": 40,
         "address": "saigon",
         "items": [("ruou-tao-meo", 2, None, None)],
         "moves": [cancel("buyer", "Đặt nhầm, em muốn lấy rượu mận.")],
     },
     {
         "buyer": "buyer-hanoi",
+        "days_ago": 2,
         "address": "hanoi",
         "items": [("cao-la-tam", 2, {"dung tích": "250 ml"}, None)],
         "moves": [confirm()],
@@ -275,24 +293,28 @@ CHECKOUTS = [
     },
     {
         "buyer": "buyer-hanoi",
+        "days_ago": 48,
         "address": "hanoi",
         "items": [("man-say", 4, None, None), ("o-mai-mo", 2, None, None)],
         "moves": [confirm(), ship("VNPost", "EB100200311VN"), deliver("buyer")],
     },
     {
         "buyer": "buyer-saigon",
+        "days_ago": 70,
         "address": "saigon",
         "items": [("mam-tre", 1, None, None)],
         "moves": [confirm(), cancel("owner", "Mâm bị nứt khi kiểm hàng; đã gọi điện báo khách.")],
     },
     {
         "buyer": "buyer-hanoi",
+        "days_ago": 6,
         "address": "hanoi",
         "items": [("nep-tan", 2, None, None)],
         "moves": [confirm(), ship("Giao Hàng Tiết Kiệm", "GHTK.S1002013")],
     },
     {
         "buyer": "buyer-saigon",
+        "days_ago": 25,
         "address": "saigon",
         "items": [("nam-huong", 2, None, None)],
         "moves": [
@@ -300,6 +322,209 @@ CHECKOUTS = [
             ship("Viettel Post", "VTP1002003144"),
             give_back("Khách không nghe máy, bưu tá hoàn hàng về shop.", restock=True),
         ],
+    },
+    # The months before: the buyers come back, oldest first.
+    {
+        "buyer": "buyer-hanoi",
+        "days_ago": 158,
+        "address": "hanoi",
+        "items": [("che-xanh", 2, None, None), ("mat-ong-hoa-ban", 1, None, None)],
+        "note": "Chè với mật ong em biếu bố mẹ, shop gói cẩn thận giúp em nhé.",
+        "moves": [confirm(), ship("VNPost", "EB100200321VN"), deliver("buyer")],
+    },
+    {
+        "buyer": "buyer-abroad",
+        "days_ago": 132,
+        "address": "paris",
+        "items": [("tui-thai", 2, None, None)],
+        "note": "Could you add a note on how to wash them? Merci !",
+        "moves": [confirm(), ship("VNPost EMS quốc tế", "EE100200322VN"), deliver("buyer")],
+    },
+    {
+        "buyer": "buyer-saigon",
+        "days_ago": 102,
+        "address": "saigon",
+        "items": [("trau-gac-bep", 1, {"khối lượng": "500 g"}, None)],
+        "moves": [confirm(), ship("Viettel Post", "VTP1002003231"), deliver()],
+    },
+    {
+        "buyer": "buyer-hanoi",
+        "days_ago": 96,
+        "address": "hanoi",
+        "items": [("khan-pieu", 1, None, None)],
+        "moves": [confirm(), ship("Viettel Post", "VTP1002003242"), deliver("buyer")],
+    },
+    {
+        "buyer": "buyer-saigon",
+        "days_ago": 90,
+        "address": "saigon",
+        "items": [("hong-tra", 1, None, None)],
+        "moves": [confirm(), ship("Giao Hàng Tiết Kiệm", "GHTK.S1002025"), deliver()],
+    },
+    {
+        "buyer": "buyer-abroad",
+        "days_ago": 85,
+        "address": "paris",
+        "items": [("ao-com", 1, {"cỡ": "M"}, None)],
+        "moves": [confirm(), ship("VNPost EMS quốc tế", "EE100200326VN"), deliver("buyer")],
+    },
+    {
+        "buyer": "buyer-hanoi",
+        "days_ago": 80,
+        "address": "hanoi",
+        "items": [("ruou-man", 2, None, None)],
+        "moves": [confirm(), ship("Viettel Post", "VTP1002003273"), deliver()],
+    },
+    {
+        "buyer": "buyer-saigon",
+        "days_ago": 71,
+        "address": "saigon",
+        "items": [("ruou-ngo", 1, {"dung tích": "1 lít"}, None)],
+        "note": "Chai thủy tinh, shop chèn xốp kỹ giúp em.",
+        "moves": [confirm(), ship("Giao Hàng Tiết Kiệm", "GHTK.S1002028"), deliver()],
+    },
+    {
+        "buyer": "buyer-hanoi",
+        "days_ago": 67,
+        "address": "hanoi",
+        "items": [("tra-thao-duoc", 2, None, None), ("ngam-chan", 1, None, None)],
+        "moves": [confirm(), ship("VNPost", "EB100200329VN"), deliver("buyer")],
+    },
+    {
+        "buyer": "buyer-abroad",
+        "days_ago": 63,
+        "address": "paris",
+        "items": [("vai-lanh", 3, None, None)],
+        "note": "Three metres in one piece, please.",
+        "moves": [confirm(), ship("VNPost EMS quốc tế", "EE100200330VN"), deliver("buyer")],
+    },
+    {
+        "buyer": "buyer-saigon",
+        "days_ago": 59,
+        "address": "saigon",
+        "items": [("te-nuong", 2, None, None), ("xoi-mau", 1, None, None)],
+        "moves": [confirm(), ship("Viettel Post", "VTP1002003314"), deliver()],
+    },
+    {
+        "buyer": "buyer-hanoi",
+        "days_ago": 55,
+        "address": "hanoi",
+        "items": [("lan-thuy-tien", 1, None, None)],
+        "note": "Gọi em trước khi giao, chậu lan dễ gãy ạ.",
+        "moves": [confirm(), ship("Viettel Post", "VTP1002003325"), deliver("buyer")],
+    },
+    {
+        "buyer": "buyer-abroad",
+        "days_ago": 52,
+        "address": "paris",
+        "items": [("ong-hut-tre", 3, None, None), ("gio-may", 1, {"kích thước": "nhỏ"}, None)],
+        "moves": [confirm(), ship("VNPost EMS quốc tế", "EE100200333VN"), deliver("buyer")],
+    },
+    {
+        "buyer": "buyer-saigon",
+        "days_ago": 45,
+        "address": "saigon",
+        "items": [("phan-hoa", 1, None, None), ("sap-ong", 1, None, None)],
+        "moves": [confirm(), ship("Giao Hàng Tiết Kiệm", "GHTK.S1002034"), deliver()],
+    },
+    {
+        "buyer": "buyer-hanoi",
+        "days_ago": 41,
+        "address": "hanoi",
+        "items": [("mang-kho", 2, None, None), ("moc-nhi", 1, None, None)],
+        "moves": [confirm(), ship("Viettel Post", "VTP1002003355"), deliver("buyer")],
+    },
+    {
+        "buyer": "buyer-saigon",
+        "days_ago": 38,
+        "address": "saigon",
+        "items": [("dai-lung", 1, None, None)],
+        "moves": [confirm(), ship("Giao Hàng Tiết Kiệm", "GHTK.S1002036"), deliver()],
+    },
+    {
+        "buyer": "buyer-hanoi",
+        "days_ago": 35,
+        "address": "hanoi",
+        "items": [("tui-cheo", 1, {"màu": "chàm"}, None)],
+        "moves": [confirm(), ship("Viettel Post", "VTP1002003377"), deliver("buyer")],
+    },
+    {
+        "buyer": "buyer-abroad",
+        "days_ago": 32,
+        "address": "paris",
+        "items": [("ngam-chan", 2, None, None)],
+        "moves": [confirm(), ship("VNPost EMS quốc tế", "EE100200338VN"), deliver("buyer")],
+    },
+    {
+        "buyer": "buyer-saigon",
+        "days_ago": 29,
+        "address": "saigon",
+        "items": [("khan-mong", 1, None, None)],
+        "note": "Quà sinh nhật, shop gói giấy kraft giúp em.",
+        "moves": [confirm(), ship("Giao Hàng Tiết Kiệm", "GHTK.S1002039"), deliver()],
+    },
+    {
+        "buyer": "buyer-hanoi",
+        "days_ago": 26,
+        "address": "hanoi",
+        "items": [("com", 2, None, None)],
+        "moves": [confirm(), ship("Viettel Post", "VTP1002003400"), deliver("buyer")],
+    },
+    {
+        "buyer": "buyer-abroad",
+        "days_ago": 23,
+        "address": "paris",
+        "items": [("chan-tho-cam", 1, None, None)],
+        "moves": [confirm(), ship("VNPost EMS quốc tế", "EE100200341VN"), deliver("buyer")],
+    },
+    {
+        "buyer": "buyer-saigon",
+        "days_ago": 20,
+        "address": "saigon",
+        "items": [("che-shan", 2, {"khối lượng": "200 g"}, None)],
+        "moves": [confirm(), ship("Giao Hàng Tiết Kiệm", "GHTK.S1002042"), deliver()],
+    },
+    {
+        "buyer": "buyer-saigon",
+        "days_ago": 17,
+        "address": "saigon",
+        "items": [("den-tre", 1, None, None)],
+        "moves": [confirm(), ship("Viettel Post", "VTP1002003433"), deliver()],
+    },
+    {
+        "buyer": "buyer-hanoi",
+        "days_ago": 14,
+        "address": "hanoi",
+        "items": [("bach-tra", 1, None, None)],
+        "moves": [confirm(), ship("VNPost", "EB100200344VN"), deliver("buyer")],
+    },
+    {
+        "buyer": "buyer-saigon",
+        "days_ago": 12,
+        "address": "saigon",
+        "items": [("mang-chua", 2, None, None)],
+        "moves": [confirm(), ship("Giao Hàng Tiết Kiệm", "GHTK.S1002045"), deliver()],
+    },
+    {
+        "buyer": "buyer-hanoi",
+        "days_ago": 8,
+        "address": "hanoi",
+        "items": [("mo-ngam", 2, None, None)],
+        "moves": [confirm(), ship("Viettel Post", "VTP1002003466")],
+    },
+    {
+        "buyer": "buyer-hanoi",
+        "days_ago": 4,
+        "address": "hanoi",
+        "items": [("gio-may", 1, {"kích thước": "vừa"}, None)],
+        "moves": [confirm()],
+    },
+    {
+        "buyer": "buyer-saigon",
+        "days_ago": 1,
+        "address": "saigon",
+        "items": [("moc-nhi", 2, None, None), ("mang-kho", 1, None, None)],
+        "moves": [],
     },
 ]
 
@@ -335,6 +560,6 @@ CLAIMS = [
         "buyer_name": "Lê Văn Nam",
         "buyer_phone": "0912 000 302",
         "address": "son-la",
-        "moves": [confirm(), ship("Xe khách Sơn La", "SL-0921"), deliver()],
+        "moves": [confirm(), ship("Xe khách Sơn La", "SL-0921")],
     },
 ]
