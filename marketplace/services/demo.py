@@ -91,6 +91,8 @@ STEPS: list[str] = [
     "marketplace.services.demo_extras:load_livestreams",
     "marketplace.services.demo_extras:load_orders",
     "marketplace.services.demo_extras:end_livestreams",
+    # Last: accounts, shops and products dated before the trade they took part in.
+    "marketplace.services.demo_history:date_the_world",
 ]
 
 

@@ -1,0 +1,113 @@
+"""The demo world's past: accounts, shops and products dated before the trade they made.
+
+The other steps make everything through the services, so it is all stamped at load time,
+while the demo's orders go back five months (demo_extras.backdate_checkout). This last step
+dates the world before its trade: buyers joined a little before their first order, each shop
+opened in its turn over the year before (its artisan's account a couple of days earlier), and
+each product was listed some weeks after its shop opened, never after its first order. The
+catalog's "newest" order then means something.
+
+Dates are offsets from the day of loading, in Vietnam's time, as the orders' are. A row is
+moved only when it is younger than its date, so a second run moves nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from marketplace.extensions import db
+from marketplace.models import Order, OrderLine, Product, Shop, User
+from marketplace.services import ocop
+from marketplace.services.demo import DemoWorld
+from marketplace.services.demo_data import PRODUCTS, SHOPS
+
+# The first shop opened this many days before the day of loading; each next one later.
+FIRST_SHOP_DAYS_AGO = 330
+DAYS_BETWEEN_SHOPS = 12
+# A product went up this long after its shop opened, then one every LISTING_GAP_DAYS.
+FIRST_LISTING_AFTER_DAYS = 3
+LISTING_GAP_DAYS = 11
+# Accounts: artisans a little before their shop opened; buyers before their first order.
+ACCOUNT_LEAD_DAYS = 2
+OFFICER_DAYS_AGO = 365
+BUYER_LEAD_DAYS = 9
+
+
+def _local(days_ago: float, minutes_into_day: int = 8 * 60 + 30) -> datetime:
+    """A moment ``days_ago`` days before today in Vietnam, at a working hour."""
+    day = ocop.local_today() - timedelta(days=int(days_ago))
+    hour, minute = divmod(minutes_into_day % (10 * 60) + 7 * 60, 60)
+    return datetime.combine(day, time(hour, minute), ocop.LOCAL_TZ).astimezone(UTC)
+
+
+def _first_orders(column) -> dict[str, datetime]:
+    """When each shop, product or buyer (``column`` of an order or its lines) first sold or
+    bought anything."""
+    stmt = sa.select(column, sa.func.min(Order.created_at)).group_by(column)
+    if column.class_ is OrderLine:
+        stmt = stmt.join(Order, Order.id == OrderLine.order_id)
+    return {key: first for key, first in db.session.execute(stmt) if key is not None}
+
+
+def _no_later_than(target: datetime, first_order: datetime | None) -> datetime:
+    """``target``, or a day before the first order when that came earlier."""
+    if first_order is not None and first_order - timedelta(days=1) < target:
+        return first_order - timedelta(days=1)
+    return target
+
+
+# Rows whose last change came this soon after their creation were never changed since.
+UNCHANGED_WITHIN = timedelta(seconds=5)
+
+
+def _date(model, row_id: str, when: datetime) -> None:
+    """Move one row's creation back to ``when`` (never forward). Its
+    ``updated_at`` follows when it was never changed since; a later change keeps its date."""
+    row = db.session.execute(
+        sa.select(
+            model.created_at, *([model.updated_at] if hasattr(model, "updated_at") else [])
+        ).where(model.id == row_id)
+    ).one()
+    if row.created_at <= when:
+        return
+    values = {"created_at": when}
+    if hasattr(model, "updated_at"):
+        # Written out even when kept: the column's onupdate would stamp it now otherwise.
+        unchanged = row.updated_at - row.created_at <= UNCHANGED_WITHIN
+        values["updated_at"] = when if unchanged else row.updated_at
+    db.session.execute(sa.update(model).where(model.id == row_id).values(**values))
+
+
+def date_the_world(world: DemoWorld) -> None:
+    """Accounts, shops and products dated before the orders they took part in."""
+    shop_first = _first_orders(Order.shop_id)
+    product_first = _first_orders(OrderLine.product_id)
+    buyer_first = _first_orders(Order.buyer_id)
+    for index, (shop_key, owner_key, _) in enumerate(SHOPS):
+        shop = world.shops[shop_key]
+        opened = _no_later_than(
+            _local(FIRST_SHOP_DAYS_AGO - index * DAYS_BETWEEN_SHOPS, index * 47),
+            shop_first.get(shop.id),
+        )
+        _date(Shop, shop.id, opened)
+        _date(User, world.users[owner_key].id, opened - timedelta(days=ACCOUNT_LEAD_DAYS))
+        for position, spec in enumerate(PRODUCTS.get(shop_key, [])):
+            product = world.products[spec["key"]]
+            days = FIRST_LISTING_AFTER_DAYS + position * LISTING_GAP_DAYS
+            listed = _no_later_than(
+                opened + timedelta(days=days, minutes=position * 53), product_first.get(product.id)
+            )
+            _date(Product, product.id, max(listed, opened))
+    owners = {owner_key for _, owner_key, _ in SHOPS}
+    for key, user in world.users.items():
+        if key in owners:
+            continue
+        if user.role == "buyer":
+            first = buyer_first.get(user.id)
+            joined = (first or _local(FIRST_SHOP_DAYS_AGO / 2)) - timedelta(days=BUYER_LEAD_DAYS)
+        else:
+            joined = _local(OFFICER_DAYS_AGO)
+        _date(User, user.id, joined)
+    db.session.commit()
