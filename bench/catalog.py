@@ -21,8 +21,6 @@ import os
 import random
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,12 +36,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
+from servers import app_env, free_port, migrate, start_gunicorn, stop, wait_ready  # noqa: E402
 
 from marketplace.services.catalog import search_text  # noqa: E402
 from marketplace.services.places import VAN_HO_COMMUNES  # noqa: E402
 from marketplace.services.text import fold  # noqa: E402
 
-VENV_BIN = Path(sys.executable).parent
 BATCH = 5000
 
 # category slug → product nouns (titles stay true to their category)
@@ -73,18 +71,6 @@ def now() -> datetime:
 
 
 # --- schema and data ---------------------------------------------------------------------------
-
-
-def migrate(url: str) -> None:
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret"}
-    subprocess.run(
-        [str(VENV_BIN / "flask"), "--app", "marketplace", "db", "upgrade", "heads"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
 
 
 def seed(url: str, target: int) -> int:
@@ -198,42 +184,6 @@ def seed(url: str, target: int) -> int:
 
 
 # --- servers -------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_gunicorn(target: str, port: int, url: str, extra: list[str]) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret"}
-    env.pop("RATELIMIT_DEFAULT", None)
-    command = [str(VENV_BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}"]
-    command += ["--log-level", "warning", *extra, target]
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-
-
-def wait_ready(base: str, path: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(base + path, timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{base} did not answer {path}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
 
 
 def get_json(url: str) -> dict:
@@ -352,7 +302,7 @@ def main() -> int:
 
 
 def run(args: argparse.Namespace, url: str) -> int:
-    migrate(url)
+    migrate(app_env(url))
     total = seed(url, args.products)
     use_wrk = shutil.which("wrk") and not args.python_client
     load = load_with_wrk if use_wrk else load_with_python
@@ -362,12 +312,15 @@ def run(args: argparse.Namespace, url: str) -> int:
     )
 
     app_port, ref_port = free_port(), free_port()
-    app_server = start_gunicorn("wsgi:app", app_port, url, [])
-    ref_server = start_gunicorn("catalog_baseline:app", ref_port, url, ["--pythonpath", "bench"])
+    env = app_env(url, drop=["RATELIMIT_DEFAULT"])
+    app_server = start_gunicorn("wsgi:app", app_port, env, workers=2)
+    ref_server = start_gunicorn(
+        "catalog_baseline:app", ref_port, env, workers=2, options=["--pythonpath", "bench"]
+    )
     try:
         app, ref = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{ref_port}"
-        wait_ready(app, "/api/v1/products?limit=1")
-        wait_ready(ref, "/floor")
+        wait_ready(app_server, app, "/api/v1/products?limit=1")
+        wait_ready(ref_server, ref, "/floor")
         cursor = urllib.parse.quote(page_cursor(app, 199))
         targets = [
             ("floor (JSON, no database)", f"{ref}/floor"),

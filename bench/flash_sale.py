@@ -25,15 +25,12 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -42,7 +39,8 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-VENV_BIN = Path(sys.executable).parent
+
+from servers import app_env, free_port, migrate, start_gunicorn, stop, wait_ready  # noqa: E402
 
 from marketplace.authn import hash_token  # noqa: E402
 
@@ -79,18 +77,6 @@ def drop_database(server_url: str, name: str) -> None:
     admin = make_url(server_url).set(drivername="postgresql", database="postgres")
     with psycopg.connect(admin.render_as_string(False), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def migrate(url: str) -> None:
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret"}
-    subprocess.run(
-        [str(VENV_BIN / "flask"), "--app", "marketplace", "db", "upgrade", "heads"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
 
 
 def seed(dsn: str) -> dict:
@@ -166,46 +152,6 @@ def sold(dsn: str, variant_id: str, baseline: bool) -> tuple[int, int]:
             "SELECT stock FROM product_variants WHERE id = %s", (variant_id,)
         ).fetchone()[0]
     return int(units), int(stock)
-
-
-# --- servers -------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(target: str, port: int, url: str, extra: list[str]) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret"}
-    for name in ("RATELIMIT_DEFAULT", "STRIPE_SECRET_KEY", "REDIS_URL"):
-        env.pop(name, None)
-    command = [str(VENV_BIN / "gunicorn"), "--workers", "4", "--bind", f"127.0.0.1:{port}"]
-    command += ["--backlog", "2048", "--log-level", "warning", *extra, target]
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-
-
-def wait_ready(base: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{base} did not start")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
 
 
 # --- load ----------------------------------------------------------------------------------------
@@ -393,17 +339,27 @@ def main() -> int:
     name, url, dsn = create_database(server_url)
     servers: list[subprocess.Popen] = []
     try:
-        migrate(url)
+        migrate(app_env(url))
         world = seed(dsn)
         app_port, base_port = free_port(), free_port()
-        servers.append(start_gunicorn("wsgi:app", app_port, url, []))
+        drop = ["RATELIMIT_DEFAULT", "STRIPE_SECRET_KEY", "REDIS_URL"]
+        options = ["--backlog", "2048"]
         servers.append(
             start_gunicorn(
-                "flash_sale_baseline:app", base_port, dsn, ["--pythonpath", str(ROOT / "bench")]
+                "wsgi:app", app_port, app_env(url, drop=drop), workers=4, options=options
             )
         )
-        wait_ready(f"http://127.0.0.1:{app_port}")
-        wait_ready(f"http://127.0.0.1:{base_port}")
+        servers.append(
+            start_gunicorn(
+                "flash_sale_baseline:app",
+                base_port,
+                app_env(dsn, drop=drop),
+                workers=4,
+                options=[*options, "--pythonpath", str(ROOT / "bench")],
+            )
+        )
+        for server, port in zip(servers, (app_port, base_port), strict=True):
+            wait_ready(server, f"http://127.0.0.1:{port}", timeout=60)
 
         def app_target(product: str) -> Target:
             body = {

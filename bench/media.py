@@ -15,11 +15,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,8 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter  # noqa: E402
+from servers import app_env, free_port, migrate, run_flask, start_gunicorn, stop, wait_ready  # noqa: E402
 
-VENV_BIN = Path(sys.executable).parent
 TARGET_SECONDS = 1.5
 TARGET_PEAK_MB = 300
 TARGET_THUMB_BYTES = 25_000
@@ -62,12 +58,6 @@ def photo_jpeg(megapixels: float) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=92)
     return out.getvalue()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def multipart(data: bytes) -> tuple[bytes, str]:
@@ -135,59 +125,27 @@ def main() -> None:
     )
 
     with tempfile.TemporaryDirectory(prefix="bench-media-") as tmp:
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-            "SECRET_KEY": "bench-secret",
-            "MEDIA_STORAGE": "local",
-            "MEDIA_ROOT": f"{tmp}/media",
-        }
-        flask = [str(VENV_BIN / "flask"), "--app", "marketplace"]
-        run = {"cwd": ROOT, "env": env, "check": True, "capture_output": True, "timeout": 300}
-        subprocess.run([*flask, "db", "upgrade", "heads"], **run)
+        env = app_env(f"sqlite:///{tmp}/bench.db", MEDIA_STORAGE="local", MEDIA_ROOT=f"{tmp}/media")
+        migrate(env)
         password = uuid.uuid4().hex
-        subprocess.run(
-            [
-                *flask,
-                "users",
-                "create",
-                "--email",
-                "bench@bench.example",
-                "--password",
-                password,
-                "--role",
-                "artisan",
-            ],
-            **run,
+        run_flask(
+            env,
+            "users",
+            "create",
+            "--email",
+            "bench@bench.example",
+            "--password",
+            password,
+            "--role",
+            "artisan",
         )
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [
-                str(VENV_BIN / "gunicorn"),
-                "--workers",
-                "1",
-                "--timeout",
-                "120",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "wsgi:app",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        server = start_gunicorn(
+            "wsgi:app", port, env, workers=1, options=["--timeout", "120"], discard_output=True
         )
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    request(f"{base}/healthz", timeout=2)
-                    break
-                except OSError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        raise SystemExit("the app did not start") from None
-                    time.sleep(0.2)
+            wait_ready(server, base)
             _, body = request(
                 f"{base}/api/v1/auth/token",
                 data=json.dumps({"login": "bench@bench.example", "password": password}).encode(),
@@ -212,12 +170,7 @@ def main() -> None:
                 for name, url in media["variants"].items()
             }
         finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)
 
     median = statistics.median(times)
     baseline = baseline_seconds(photo, max(3, args.uploads // 2))
