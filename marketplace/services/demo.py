@@ -91,8 +91,11 @@ STEPS: list[str] = [
     "marketplace.services.demo_extras:load_livestreams",
     "marketplace.services.demo_extras:load_orders",
     "marketplace.services.demo_extras:end_livestreams",
-    # Last: accounts, shops and products dated before the trade they took part in.
+    # After the trade: accounts, shops and products dated before the trade they took part in.
     "marketplace.services.demo_history:date_the_world",
+    # Then pictures (services/demo_images): product galleries, shop logos and covers, uploaded
+    # today like a seller's, so the products and shops they go to show today's update.
+    "marketplace.services.demo_images:load_images",
 ]
 
 
