@@ -4,8 +4,8 @@ The other steps make everything through the services, so it is all stamped at lo
 while the demo's orders go back five months (demo_extras.backdate_checkout). This last step
 dates the world before its trade: buyers joined a little before their first order, each shop
 opened in its turn over the year before (its artisan's account a couple of days earlier), and
-each product was listed some weeks after its shop opened, never after its first order. The
-catalog's "newest" order then means something.
+its products went up one by one between its opening and a few days ago, never after their
+first order. The catalog's "newest" order then means something, and mixes the shops.
 
 Dates are offsets from the day of loading, in Vietnam's time, as the orders' are. A row is
 moved only when it is younger than its date, so a second run moves nothing.
@@ -26,9 +26,8 @@ from marketplace.services.demo_data import PRODUCTS, SHOPS
 # The first shop opened this many days before the day of loading; each next one later.
 FIRST_SHOP_DAYS_AGO = 330
 DAYS_BETWEEN_SHOPS = 12
-# A product went up this long after its shop opened, then one every LISTING_GAP_DAYS.
-FIRST_LISTING_AFTER_DAYS = 3
-LISTING_GAP_DAYS = 11
+# A shop's products went up evenly spaced between its opening and this many days ago.
+LAST_LISTING_DAYS_AGO = 4
 # Accounts: artisans a little before their shop opened; buyers before their first order.
 ACCOUNT_LEAD_DAYS = 2
 OFFICER_DAYS_AGO = 365
@@ -93,11 +92,13 @@ def date_the_world(world: DemoWorld) -> None:
         )
         _date(Shop, shop.id, opened)
         _date(User, world.users[owner_key].id, opened - timedelta(days=ACCOUNT_LEAD_DAYS))
-        for position, spec in enumerate(PRODUCTS.get(shop_key, [])):
+        specs = PRODUCTS.get(shop_key, [])
+        span = _local(LAST_LISTING_DAYS_AGO) - opened
+        for position, spec in enumerate(specs):
             product = world.products[spec["key"]]
-            days = FIRST_LISTING_AFTER_DAYS + position * LISTING_GAP_DAYS
             listed = _no_later_than(
-                opened + timedelta(days=days, minutes=position * 53), product_first.get(product.id)
+                opened + span * (position + 1) / len(specs) + timedelta(minutes=index * 31),
+                product_first.get(product.id),
             )
             _date(Product, product.id, max(listed, opened))
     owners = {owner_key for _, owner_key, _ in SHOPS}
