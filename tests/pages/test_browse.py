@@ -216,6 +216,8 @@ def test_shop_page(client, market):
         }
         assert "Xem dệt lanh" in words and "Chốt đơn thổ cẩm tối nay" in words
         assert "Phiên tuần trước" not in words
+        # One of them is live now: the heading does not call it upcoming.
+        assert "Livestream đang và sắp diễn ra" in words and "Livestream sắp tới" not in words
 
 
 def test_suspended_shop_is_a_404_page(client, auth, market):
