@@ -13,7 +13,7 @@ from PIL import Image
 
 from marketplace.extensions import db
 from marketplace.models import Media, Product, ProductImage, Shop
-from marketplace.services import demo_images, media, media_gc
+from marketplace.services import demo_artwork, media, media_gc
 from marketplace.services.demo_data import PRODUCTS, SHOPS
 from tests import media_files
 
@@ -136,20 +136,20 @@ def test_media_gc_keeps_every_demo_picture(app, auth):
 
 
 def test_pictures_are_drawn_the_same_for_the_same_key_and_fit_each_category():
-    palette = demo_images.PALETTES["brocade"][0]
-    first = demo_images.product_pictures("khan-mong", "brocade", palette)
-    again = demo_images.product_pictures("khan-mong", "brocade", palette)
-    other = demo_images.product_pictures("tui-cheo", "brocade", palette)
+    palette = demo_artwork.PALETTES["brocade"][0]
+    first = demo_artwork.product_pictures("khan-mong", "brocade", palette)
+    again = demo_artwork.product_pictures("khan-mong", "brocade", palette)
+    other = demo_artwork.product_pictures("tui-cheo", "brocade", palette)
     assert [p.tobytes() for p in first] == [p.tobytes() for p in again]
     assert first[0].tobytes() != other[0].tobytes()
 
     categories = {spec["category"] for specs in PRODUCTS.values() for spec in specs}
-    assert categories <= set(demo_images.PAINTERS)
+    assert categories <= set(demo_artwork.PAINTERS)
     for category in categories:
         for view in (0, 1):
-            picture = demo_images.PAINTERS[category](
-                demo_images._seeded(category), demo_images.PALETTES[category][0], view, False
+            picture = demo_artwork.PAINTERS[category](
+                demo_artwork._seeded(category), demo_artwork.PALETTES[category][0], view, False
             )
-            assert picture.size == (demo_images.PRODUCT_SIZE, demo_images.PRODUCT_SIZE)
+            assert picture.size == (demo_artwork.PRODUCT_SIZE, demo_artwork.PRODUCT_SIZE)
             # Drawn, not blank: a picture has many colours.
             assert len(picture.getcolors(maxcolors=1 << 20)) > 10, (category, view)
