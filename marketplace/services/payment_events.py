@@ -2,7 +2,9 @@
 
 ``payment_intent.succeeded`` pays the checkout when amount and currency match (else it is
 logged and left); ``payment_intent.payment_failed`` is recorded on the checkout;
-``charge.refunded`` spreads refunds made outside the marketplace over the checkout's orders.
+``charge.refunded`` spreads refunds made outside the marketplace over the checkout's orders;
+a refund of ours that fails later (``refund.failed`` and its older names) makes its order
+``paid`` again.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from marketplace.errors import BadRequest, ServiceUnavailable
 from marketplace.extensions import db
 from marketplace.models import Checkout, Order, PaymentTransaction, ProcessedEvent
 from marketplace.models.base import utcnow
-from marketplace.services.payments import apply_payment, settle_refunds
+from marketplace.services.payments import REFUND_FAILURES, apply_payment, settle_refunds
 
 log = logging.getLogger(__name__)
 
@@ -156,8 +158,43 @@ def _on_charge_refunded(event: ProviderEvent) -> list[str]:
     return []
 
 
+def _on_refund_updated(event: ProviderEvent) -> list[str]:
+    """A refund Stripe accepted can still fail days later (a closed card account): the money
+    did not go back, so the order is ``paid`` again and the refund recorded as failed, for the
+    shop or the office to return the money another way."""
+    if event.refund_status not in REFUND_FAILURES or not event.refund_id:
+        return []
+    refund = db.session.scalar(
+        sa.select(PaymentTransaction).where(
+            PaymentTransaction.kind == "refund",
+            PaymentTransaction.provider_ref == event.refund_id,
+        )
+    )
+    if refund is None or refund.status == "failed":
+        return []  # not one of ours, or already recorded
+    refund.status, refund.completed_at = "failed", utcnow()
+    refund.failure = (event.failure_message or f"Stripe: refund {event.refund_status}")[:2000]
+    order = db.session.get(Order, refund.order_id) if refund.order_id else None
+    if order is not None and order.payment_status == "refunded":
+        order.payment_status = "paid"
+    log.error(
+        "Stripe refund %s of %s %s for order %s %s: %s",
+        event.refund_id,
+        refund.amount,
+        refund.currency,
+        refund.order_id,
+        event.refund_status,
+        refund.failure,
+    )
+    return []
+
+
 EVENT_HANDLERS = {
     "payment_intent.succeeded": _on_intent_succeeded,
     "payment_intent.payment_failed": _on_intent_failed,
     "charge.refunded": _on_charge_refunded,
+    # Stripe names a refund's later changes in three ways, depending on the API version.
+    "refund.failed": _on_refund_updated,
+    "refund.updated": _on_refund_updated,
+    "charge.refund.updated": _on_refund_updated,
 }

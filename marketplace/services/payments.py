@@ -28,6 +28,9 @@ from marketplace.services.inventory import return_stock
 from marketplace.services.orders import InvalidTransition, move_order, stock_of, with_details
 
 log = logging.getLogger(__name__)
+
+# What a refund's status says when its money did not go back.
+REFUND_FAILURES = frozenset({"failed", "canceled"})
 _gateway_lock = threading.Lock()
 
 
@@ -204,6 +207,21 @@ def _settle_refund(refund_id: str) -> str:
             sa.update(PaymentTransaction)
             .where(PaymentTransaction.id == refund_id, PaymentTransaction.status == "pending")
             .values(status="failed", failure=str(exc)[:2000], completed_at=utcnow())
+        )
+        db.session.commit()
+        return "failed"
+    if made.status in REFUND_FAILURES:
+        # Accepted as a request, refused at once (Stripe says why in the dashboard).
+        log.error("refund %s (%s) %s at once", refund_id, made.id, made.status)
+        db.session.execute(
+            sa.update(PaymentTransaction)
+            .where(PaymentTransaction.id == refund_id, PaymentTransaction.status == "pending")
+            .values(
+                status="failed",
+                provider_ref=made.id,
+                failure=f"Stripe: refund {made.status}",
+                completed_at=utcnow(),
+            )
         )
         db.session.commit()
         return "failed"

@@ -232,3 +232,50 @@ def test_reconcile_needs_stripe_configured(app, app_config):
     app_config(STRIPE_SECRET_KEY=None)
     result = run_command(app, "payments", "reconcile")
     assert result.exit_code != 0 and "STRIPE_SECRET_KEY" in result.output
+
+
+def test_a_refund_that_fails_later_makes_its_order_paid_again(client, auth, stripe_world, caplog):
+    body, headers, products = two_shop_card_checkout(client, auth)
+    intent = pay(client, stripe_world, body)
+    first = _order_json(body, products[0])
+    cancelled = client.post(f"/api/v1/orders/{first['id']}/cancel", json={}, headers=headers)
+    assert cancelled.get_json()["payment_status"] == "refunded"
+    (made,), _ = stripe_world.refunds_of(intent["id"])
+
+    # Still on its way: nothing changes.
+    pending = stripe_world.event("refund.updated", {**made, "status": "pending"})
+    assert stripe_world.deliver(client, pending).status_code == 200
+    assert orders_of(body["id"])[products[0].shop_id].payment_status == "refunded"
+
+    # The card account was closed: the money did not go back.
+    failed = {**made, "status": "failed", "failure_reason": "expired_or_canceled_card"}
+    payload = stripe_world.event("refund.failed", failed)
+    with caplog.at_level(logging.ERROR, logger="marketplace.services.payment_events"):
+        assert stripe_world.deliver(client, payload).status_code == 200
+    assert "expired_or_canceled_card" in caplog.text
+    order = client.get(f"/api/v1/orders/{first['id']}", headers=headers).get_json()
+    assert (order["status"], order["payment_status"]) == ("cancelled", "paid")
+    (refund,) = ledger(body["id"], "refund")
+    assert (refund.status, refund.failure) == ("failed", "expired_or_canceled_card")
+    # The other order is untouched; the same news under its older name changes nothing more.
+    assert orders_of(body["id"])[products[1].shop_id].payment_status == "paid"
+    again = stripe_world.event("charge.refund.updated", failed)
+    assert stripe_world.deliver(client, again).get_json()["outcome"] == "applied"
+    assert [r.status for r in ledger(body["id"], "refund")] == ["failed"]
+
+
+def test_a_refund_failure_for_a_refund_not_ours_changes_nothing(client, auth, stripe_world):
+    body, _, _ = two_shop_card_checkout(client, auth)
+    intent = pay(client, stripe_world, body)
+    stranger = {
+        "id": "re_not_ours",
+        "object": "refund",
+        "amount": 1000,
+        "currency": "vnd",
+        "payment_intent": intent["id"],
+        "status": "failed",
+    }
+    response = stripe_world.deliver(client, stripe_world.event("refund.failed", stranger))
+    assert response.status_code == 200
+    assert {o.payment_status for o in orders_of(body["id"]).values()} == {"paid"}
+    assert ledger(body["id"], "refund") == []

@@ -44,7 +44,8 @@ class ProviderEvent:
     """A verified webhook event, with what the payment service needs from its object.
 
     ``amount`` is what the customer paid (payment intents) or the charge's amount (charges);
-    ``amount_refunded`` is the running total refunded on a charge.
+    ``amount_refunded`` is the running total refunded on a charge; ``failure_message`` why a
+    payment or a refund failed.
     """
 
     id: str
@@ -56,6 +57,9 @@ class ProviderEvent:
     failure_message: str | None = None
     amount_refunded: int | None = None
     fully_refunded: bool = False
+    # Refund events: which refund, and where it stands (``succeeded``, ``pending``, ``failed``…).
+    refund_id: str | None = None
+    refund_status: str | None = None
 
 
 class PaymentGateway(ABC):

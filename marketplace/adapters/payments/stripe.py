@@ -109,6 +109,15 @@ def _provider_event(data: dict) -> ProviderEvent:
             fully_refunded=bool(obj.get("refunded")),
             metadata=dict(obj.get("metadata") or {}),
         )
+    if kind == "refund":
+        return ProviderEvent(
+            **base,
+            intent_id=obj.get("payment_intent"),
+            amount=from_stripe_amount(obj.get("amount") or 0, currency),
+            refund_id=obj.get("id"),
+            refund_status=obj.get("status"),
+            failure_message=obj.get("failure_reason"),
+        )
     return ProviderEvent(**base)
 
 
