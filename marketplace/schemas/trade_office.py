@@ -142,12 +142,17 @@ class SuspendSchema(_RequiredReason):
 
 
 class OfficeNoteSchema(Schema):
-    """An optional reason, kept in the audit trail: reinstating, verifying."""
+    """An optional reason, kept in the audit trail: reinstating, verifying. ``note`` (the word
+    approvals use) is taken for it too."""
 
     reason = fields.String(load_default=None, allow_none=True, **_reason)
+    note = fields.String(load_default=None, allow_none=True, load_only=True, **_reason)
 
     @post_load
     def tidy(self, data, **kwargs):
+        note = data.pop("note", None)
+        if data.get("reason") is None:
+            data["reason"] = note
         return _strip(data, "reason")
 
 

@@ -135,6 +135,27 @@ def test_verify_marks_the_shop_once(client, officer):
     assert audit_actions(shop.id) == [("shop.verify", None)]
 
 
+def test_reinstating_or_verifying_keeps_a_reason_or_a_note(client, officer):
+    shop = make_shop()
+    suspend = client.post(
+        f"/api/v1/shops/{shop.id}/suspend", json={"reason": "Hàng giả"}, headers=officer[1]
+    )
+    assert suspend.status_code == 200
+    back = client.post(
+        f"/api/v1/shops/{shop.id}/reinstate", json={"note": " Đã xác minh "}, headers=officer[1]
+    )
+    assert back.status_code == 200, back.get_json()
+    verified = client.post(
+        f"/api/v1/shops/{shop.id}/verify", json={"reason": "Đã gặp chủ hộ"}, headers=officer[1]
+    )
+    assert verified.status_code == 200
+    assert audit_actions(shop.id) == [
+        ("shop.suspend", "Hàng giả"),
+        ("shop.reinstate", "Đã xác minh"),
+        ("shop.verify", "Đã gặp chủ hộ"),
+    ]
+
+
 def test_moderation_needs_a_reason_and_an_officer(client, auth, officer):
     shop = make_shop()
     product = make_product(shop)
