@@ -67,13 +67,16 @@ def idempotent(view):
             user.id, key, idempotency.fingerprint(request.method, request.path, request.get_data())
         )
         if claim.replay is not None:
-            status, body = claim.replay
-            response = jsonify(body)
-            response.status_code = status
-            response.headers["Idempotent-Replayed"] = "true"
-            return response
+            return _replayed(*claim.replay)
         try:
-            response = current_app.make_response(view(*args, **kwargs))
+            with idempotency.holding(claim):
+                # The first request made its resource and died: finish it and answer from it
+                # (None: it was undone meanwhile, so the work is done anew).
+                resumed = claim.resume() if claim.resume is not None else None
+                if resumed is not None:
+                    response = _replayed(*resumed)
+                else:
+                    response = current_app.make_response(view(*args, **kwargs))
         except DomainError as exc:
             response = current_app.make_response(
                 error_response(exc.status, exc.code, exc.message, exc.details)
@@ -81,11 +84,19 @@ def idempotent(view):
         except HTTPException as exc:
             response = current_app.make_response(http_exception_response(exc))
         except Exception:
-            # Our failure (a 5xx is coming): the key is released so that a retry runs anew.
+            # Our failure (a 5xx is coming): the key is released so that a retry runs anew,
+            # unless the work was committed (a retry is then answered from what it made).
             db.session.rollback()
-            idempotency.release(claim)
+            idempotency.release_unless_made(claim)
             raise
         idempotency.record(claim, response.status_code, response.get_json(silent=True))
         return response
 
     return wrapper
+
+
+def _replayed(status: int, body: dict | None):
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["Idempotent-Replayed"] = "true"
+    return response

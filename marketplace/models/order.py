@@ -133,5 +133,10 @@ class IdempotencyKey(IdMixin, db.Model):
     fingerprint: Mapped[str] = mapped_column(sa.String(64))
     response_status: Mapped[int | None] = mapped_column(sa.Integer)
     response_body: Mapped[dict | None] = mapped_column(sa.JSON)
+    # What the request made ("checkout", "livestream_claim" and its id), written in the work's
+    # own transaction: a retry that finds it without an answer (the worker died before storing
+    # one) rebuilds the answer from it instead of doing the work again.
+    resource_type: Mapped[str | None] = mapped_column(sa.String(40))
+    resource_id: Mapped[str | None] = mapped_column(sa.String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -13,7 +13,8 @@ from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Checkout, Order, Product, ProductVariant, Shop, User
-from marketplace.services import livestreams, payments
+from marketplace.schemas.orders import checkout_json
+from marketplace.services import idempotency, livestreams, payments
 from marketplace.services.inventory import take_stock
 from marketplace.services.orders import (
     PricedLine,
@@ -24,6 +25,9 @@ from marketplace.services.orders import (
     shipping_fee_for,
     write_checkout,
 )
+
+# What an Idempotency-Key notes that its request made (services/idempotency.made).
+RESOURCE_TYPE = "checkout"
 
 
 class ProductUnavailable(Conflict):
@@ -260,6 +264,7 @@ def place_checkout(
             )
         write_checkout(checkout)
         checkout_id, total, currency = checkout.id, checkout.total, checkout.currency
+        idempotency.made(RESOURCE_TYPE, checkout_id)
         _commit_keeping(checkout)
     except Exception:
         db.session.rollback()
@@ -269,6 +274,38 @@ def place_checkout(
         payments.start_card_payment(checkout_id, total, currency)
         return load_checkout(checkout_id)
     return checkout
+
+
+def _answer_again(checkout_id: str) -> idempotency.Answer | None:
+    """The answer to a checkout whose request died before storing it (None: it was undone).
+
+    A card checkout still without its PaymentIntent gets it first, as ``place_checkout`` would
+    have (the provider's idempotency key comes from the checkout: never a second intent).
+    """
+    checkout = load_checkout(checkout_id)
+    if checkout is None:
+        return None
+    if checkout.payment_method == "stripe" and checkout.payment_intent_id is None:
+        payments.start_card_payment(checkout_id, checkout.total, checkout.currency)
+        checkout = load_checkout(checkout_id)
+    return 201, checkout_json(checkout)
+
+
+def _without_payment_intent(checkout_id: str) -> bool:
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Checkout)
+            .where(
+                Checkout.id == checkout_id,
+                Checkout.payment_method == "stripe",
+                Checkout.payment_intent_id.is_(None),
+            )
+        )
+    )
+
+
+idempotency.recovers(RESOURCE_TYPE, _answer_again, unfinished=_without_payment_intent)
 
 
 def _commit_keeping(checkout: Checkout) -> None:

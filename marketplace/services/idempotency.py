@@ -5,17 +5,24 @@ transaction before the work starts, so parallel retries see it at once (409
 ``request_in_progress``); the first answer is stored when the work ends, unless it was a 5xx,
 which is forgotten so that a retry is processed anew. Keys expire after
 ``IDEMPOTENCY_KEY_TTL_HOURS`` (24 h).
+
+The work and its answer are stored in two transactions, and a worker can die between them (OOM
+kill, timeout, deploy). So the work notes on the key what it made (``made``), in its own
+transaction; a retry that finds a key with no answer but a made resource rebuilds the first
+answer from it (``recovers`` registers how, by resource type) and never does the work again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.errors import Conflict
@@ -25,13 +32,75 @@ from marketplace.models.base import new_id, utcnow
 
 MAX_KEY_LENGTH = 255
 
+Answer = tuple[int, dict | None]
+
 
 @dataclass(frozen=True)
 class Claim:
-    """A key this request holds (``replay`` is None), or the stored first answer to give back."""
+    """A key this request holds (``replay`` is None), or the stored first answer to give back.
+
+    A held key with ``resume`` set belongs to a request that died after making its resource but
+    before finishing it: the holder runs ``resume`` (it finishes and answers) instead of the view.
+    """
 
     key_id: str
-    replay: tuple[int, dict | None] | None = None
+    replay: Answer | None = None
+    resume: Callable[[], Answer | None] | None = None
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """How the first answer is given again from a resource its request made (``recovers``)."""
+
+    # The answer the first request would have given; None when the resource is gone (undone).
+    answer: Callable[[str], Answer | None]
+    # Work left after the commit that made it (a card checkout's PaymentIntent), which
+    # ``answer`` does: the first request may still be doing it, so only a retry that takes the
+    # key over, once that request is silent, may.
+    unfinished: Callable[[str], bool]
+
+
+_RECOVERIES: dict[str, Recovery] = {}
+
+
+def recovers(
+    resource_type: str,
+    answer: Callable[[str], Answer | None],
+    unfinished: Callable[[str], bool] = lambda resource_id: False,
+) -> None:
+    """Register how a retry answers from a ``resource_type`` its first request made.
+
+    Registered by the services that make them: they import this module for ``made``, so it
+    cannot import them.
+    """
+    _RECOVERIES[resource_type] = Recovery(answer, unfinished)
+
+
+_HELD = "held_idempotency_claim"
+
+
+@contextmanager
+def holding(claimed: Claim) -> Iterator[None]:
+    """While the view runs for a held key, ``made`` notes on it what the work makes."""
+    setattr(g, _HELD, claimed)
+    try:
+        yield
+    finally:
+        g.pop(_HELD, None)
+
+
+def made(resource_type: str, resource_id: str) -> None:
+    """Note on the key this request holds what its work made; call it right before the work's
+    commit, so the two are stored together. Nothing to do without a held key (the CLI, the
+    demo, a request without Idempotency-Key): one UPDATE by primary key otherwise."""
+    claimed = g.get(_HELD)
+    if claimed is None:
+        return
+    db.session.execute(
+        sa.update(IdempotencyKey)
+        .where(IdempotencyKey.id == claimed.key_id)
+        .values(resource_type=resource_type, resource_id=resource_id)
+    )
 
 
 def fingerprint(method: str, path: str, body: bytes) -> str:
@@ -51,7 +120,8 @@ def claim(user_id: str, key: str, request_fingerprint: str) -> Claim:
     """Hold ``key`` for this request, or give back the first answer to the same request.
 
     409 ``idempotency_key_reused`` when the key came with another request, 409
-    ``request_in_progress`` while the first request is still running.
+    ``request_in_progress`` while the first request is still running. A key whose request
+    died after making its resource is answered from that resource, at once.
     """
     now = utcnow()
     db.session.rollback()
@@ -84,6 +154,8 @@ def claim(user_id: str, key: str, request_fingerprint: str) -> Claim:
             IdempotencyKey.response_status,
             IdempotencyKey.response_body,
             IdempotencyKey.created_at,
+            IdempotencyKey.resource_type,
+            IdempotencyKey.resource_id,
         ).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
     ).first()
     db.session.rollback()
@@ -92,15 +164,52 @@ def claim(user_id: str, key: str, request_fingerprint: str) -> Claim:
             "This Idempotency-Key was already used with another request.",
             code="idempotency_key_reused",
         )
+    if first is not None and first.response_status is None and first.resource_type is not None:
+        recovered = _recover(first, now)
+        if recovered is not None:
+            return recovered
     if first is not None and first.response_status is None and _take_over(first, now):
         return Claim(first.id)
     if first is None or first.response_status is None:
         # Still running (or a 5xx just released it): the client should retry in a moment.
-        raise Conflict(
-            "A request with this Idempotency-Key is still being processed.",
-            code="request_in_progress",
-        )
+        raise _in_progress()
     return Claim(first.id, (first.response_status, first.response_body))
+
+
+def _in_progress() -> Conflict:
+    return Conflict(
+        "A request with this Idempotency-Key is still being processed.",
+        code="request_in_progress",
+    )
+
+
+def _recover(first, now) -> Claim | None:
+    """The first answer, rebuilt from what the first request made, stored and given back; or
+    the key held to finish that resource. None when the resource is gone (its request undid
+    it): then the key is treated as one that made nothing.
+
+    Outside ``resume`` rebuilding only reads, so retries racing here give the same answer and
+    store it once.
+    """
+    recovery = _RECOVERIES[first.resource_type]
+    if recovery.unfinished(first.resource_id):
+        db.session.rollback()
+        if not _take_over(first, now):
+            raise _in_progress()
+        resource_id = first.resource_id
+        return Claim(first.id, resume=lambda: recovery.answer(resource_id))
+    answer = recovery.answer(first.resource_id)
+    db.session.rollback()
+    if answer is None:
+        return None
+    status, body = answer
+    db.session.execute(
+        sa.update(IdempotencyKey)
+        .where(IdempotencyKey.id == first.id, IdempotencyKey.response_status.is_(None))
+        .values(response_status=status, response_body=body)
+    )
+    db.session.commit()
+    return Claim(first.id, answer)
 
 
 def _take_over(first, now) -> bool:
@@ -143,6 +252,18 @@ def release(claimed: Claim) -> None:
     """Forget the key: the request failed on our side and may be retried as new."""
     db.session.rollback()
     db.session.execute(sa.delete(IdempotencyKey).where(IdempotencyKey.id == claimed.key_id))
+    db.session.commit()
+
+
+def release_unless_made(claimed: Claim) -> None:
+    """Forget the key after an unexpected failure, unless its work was committed: a retry must
+    then be answered from what it made, not run it again."""
+    db.session.rollback()
+    db.session.execute(
+        sa.delete(IdempotencyKey).where(
+            IdempotencyKey.id == claimed.key_id, IdempotencyKey.resource_type.is_(None)
+        )
+    )
     db.session.commit()
 
 

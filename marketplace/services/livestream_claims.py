@@ -24,11 +24,16 @@ from marketplace.models import (
     User,
 )
 from marketplace.pagination import SortKey, keyset_page
+from marketplace.schemas.livestreams import ClaimSchema
+from marketplace.services import idempotency
 from marketplace.services.catalog import visible_products_clause
 from marketplace.services.inventory import take_stock
 from marketplace.services.livestream_comments import UnparseableComment, parse_comment
 from marketplace.services.livestreams import lock_owned_livestream, owned_livestream, price_line
 from marketplace.services.orders import PricedLine, add_order, open_checkout, shipping_fee_for
+
+# What an Idempotency-Key notes that its request made (services/idempotency.made).
+RESOURCE_TYPE = "livestream_claim"
 
 
 def _claim_options() -> list:
@@ -150,14 +155,28 @@ def take_claim(user: User, livestream_id: str, data: dict) -> LivestreamClaim:
         db.session.add(claim)
         db.session.flush()
         claim_id = claim.id
+        idempotency.made(RESOURCE_TYPE, claim_id)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
+    return _load_claim(claim_id)
+
+
+def _load_claim(claim_id: str) -> LivestreamClaim | None:
     db.session.expire_all()
     return db.session.scalar(
         sa.select(LivestreamClaim).where(LivestreamClaim.id == claim_id).options(*_claim_options())
     )
+
+
+def _answer_again(claim_id: str) -> idempotency.Answer | None:
+    """The answer to a claim whose request died before storing it, as the view dumps it."""
+    claim = _load_claim(claim_id)
+    return None if claim is None else (201, ClaimSchema().dump(claim))
+
+
+idempotency.recovers(RESOURCE_TYPE, _answer_again)
 
 
 def list_claims(
