@@ -19,7 +19,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, g
@@ -46,6 +46,9 @@ class Claim:
     key_id: str
     replay: Answer | None = None
     resume: Callable[[], Answer | None] | None = None
+    # When this request began holding the key (its row's created_at): a fencing token, so a
+    # request whose key was taken over can no longer store an answer on it or delete it.
+    held_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ def made(resource_type: str, resource_id: str) -> None:
         return
     db.session.execute(
         sa.update(IdempotencyKey)
-        .where(IdempotencyKey.id == claimed.key_id)
+        .where(_still_held(claimed))
         .values(resource_type=resource_type, resource_id=resource_id)
     )
 
@@ -144,7 +147,7 @@ def claim(user_id: str, key: str, request_fingerprint: str) -> Claim:
     db.session.add(held)
     try:
         db.session.commit()
-        return Claim(held_id)
+        return Claim(held_id, held_since=now)
     except IntegrityError:
         db.session.rollback()
     first = db.session.execute(
@@ -169,7 +172,7 @@ def claim(user_id: str, key: str, request_fingerprint: str) -> Claim:
         if recovered is not None:
             return recovered
     if first is not None and first.response_status is None and _take_over(first, now):
-        return Claim(first.id)
+        return Claim(first.id, held_since=now)
     if first is None or first.response_status is None:
         # Still running (or a 5xx just released it): the client should retry in a moment.
         raise _in_progress()
@@ -197,7 +200,7 @@ def _recover(first, now) -> Claim | None:
         if not _take_over(first, now):
             raise _in_progress()
         resource_id = first.resource_id
-        return Claim(first.id, resume=lambda: recovery.answer(resource_id))
+        return Claim(first.id, resume=lambda: recovery.answer(resource_id), held_since=now)
     answer = recovery.answer(first.resource_id)
     db.session.rollback()
     if answer is None:
@@ -234,6 +237,14 @@ def _take_over(first, now) -> bool:
     return taken == 1
 
 
+def _still_held(claimed: Claim):
+    """The key's row, as long as no retry has taken it over from this request."""
+    clause = IdempotencyKey.id == claimed.key_id
+    if claimed.held_since is not None:
+        clause = sa.and_(clause, IdempotencyKey.created_at == claimed.held_since)
+    return clause
+
+
 def record(claimed: Claim, status: int, body: dict | None) -> None:
     """Keep the first answer for retries; a 5xx answer is not kept (the key is released)."""
     db.session.rollback()
@@ -242,7 +253,7 @@ def record(claimed: Claim, status: int, body: dict | None) -> None:
         return
     db.session.execute(
         sa.update(IdempotencyKey)
-        .where(IdempotencyKey.id == claimed.key_id)
+        .where(_still_held(claimed))
         .values(response_status=status, response_body=body)
     )
     db.session.commit()
@@ -251,7 +262,7 @@ def record(claimed: Claim, status: int, body: dict | None) -> None:
 def release(claimed: Claim) -> None:
     """Forget the key: the request failed on our side and may be retried as new."""
     db.session.rollback()
-    db.session.execute(sa.delete(IdempotencyKey).where(IdempotencyKey.id == claimed.key_id))
+    db.session.execute(sa.delete(IdempotencyKey).where(_still_held(claimed)))
     db.session.commit()
 
 
@@ -261,7 +272,7 @@ def release_unless_made(claimed: Claim) -> None:
     db.session.rollback()
     db.session.execute(
         sa.delete(IdempotencyKey).where(
-            IdempotencyKey.id == claimed.key_id, IdempotencyKey.resource_type.is_(None)
+            _still_held(claimed), IdempotencyKey.resource_type.is_(None)
         )
     )
     db.session.commit()

@@ -175,3 +175,30 @@ def test_expire_command_forgets_expired_keys(app, client, auth):
     assert result.exit_code == 0, result.output
     assert "forgot 1 idempotency key" in result.output
     assert db.session.scalars(db.select(IdempotencyKey.key)).all() == ["kept"]
+
+
+def test_a_request_whose_key_was_taken_over_can_no_longer_answer_on_it(app, auth):
+    buyer, _ = auth.user()
+    request_print = idempotency.fingerprint("POST", "/api/v1/checkouts", b"{}")
+    with app.test_request_context("/api/v1/checkouts", method="POST"):
+        slow = idempotency.claim(buyer.id, "slow", request_print)
+        # Silent for ten minutes: a retry takes the key over.
+        db.session.execute(
+            db.update(IdempotencyKey)
+            .where(IdempotencyKey.id == slow.key_id)
+            .values(created_at=utcnow() - timedelta(minutes=10))
+        )
+        db.session.commit()
+        retry = idempotency.claim(buyer.id, "slow", request_print)
+        assert retry.key_id == slow.key_id and retry.replay is None
+
+        # The slow request wakes up: neither its answer nor its failure touches the key.
+        idempotency.record(slow, 201, {"id": "from the slow one"})
+        idempotency.release(slow)
+        key = db.session.get(IdempotencyKey, slow.key_id)
+        assert key is not None and key.response_status is None
+
+        idempotency.record(retry, 201, {"id": "from the retry"})
+        db.session.expire_all()
+        key = db.session.get(IdempotencyKey, slow.key_id)
+        assert (key.response_status, key.response_body) == (201, {"id": "from the retry"})
