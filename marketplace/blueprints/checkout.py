@@ -11,11 +11,23 @@ from marketplace.http_idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from marketplace.schemas.orders import (
     CheckoutRequestSchema,
     CheckoutSchema,
+    checkout_json,
     checkout_response,
 )
-from marketplace.services import checkout
+from marketplace.services import checkout, idempotency
 
 blp = Blueprint("checkout", __name__, url_prefix="/api/v1", description="Checkout")
+
+
+def _answer_again(checkout_id: str) -> idempotency.Answer | None:
+    """The answer to a checkout whose request died before storing it (None: it was undone)."""
+    made = checkout.resume_checkout(checkout_id)
+    return None if made is None else (201, checkout_json(made))
+
+
+idempotency.recovers(
+    checkout.RESOURCE_TYPE, _answer_again, unfinished=checkout.lacks_payment_intent
+)
 
 
 @blp.route("/checkouts")

@@ -40,12 +40,21 @@ from marketplace.schemas.livestreams import (
     LivestreamUpdateSchema,
     PinnedProductSchema,
 )
-from marketplace.services import livestream_claims, livestream_feeds, livestreams
+from marketplace.services import idempotency, livestream_claims, livestream_feeds, livestreams
 
 blp = Blueprint(
     "livestreams", __name__, url_prefix="/api/v1", description="Livestream selling sessions"
 )
 web = WebBlueprint("livestream_pages", __name__)
+
+
+def _claim_again(claim_id: str) -> idempotency.Answer | None:
+    """The answer to a claim whose request died before storing it, as the view dumps it."""
+    claim = livestream_claims.load_claim(claim_id)
+    return None if claim is None else (201, ClaimSchema().dump(claim))
+
+
+idempotency.recovers(livestream_claims.RESOURCE_TYPE, _claim_again)
 
 
 @blp.route("/shops/<shop>/livestreams")

@@ -13,7 +13,6 @@ from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Checkout, Order, Product, ProductVariant, Shop, User
-from marketplace.schemas.orders import checkout_json
 from marketplace.services import idempotency, livestreams, payments
 from marketplace.services.inventory import take_stock
 from marketplace.services.orders import (
@@ -276,22 +275,21 @@ def place_checkout(
     return checkout
 
 
-def _answer_again(checkout_id: str) -> idempotency.Answer | None:
-    """The answer to a checkout whose request died before storing it (None: it was undone).
-
-    A card checkout still without its PaymentIntent gets it first, as ``place_checkout`` would
-    have (the provider's idempotency key comes from the checkout: never a second intent).
-    """
+def resume_checkout(checkout_id: str) -> Checkout | None:
+    """A checkout whose request died before answering, finished as ``place_checkout`` would
+    have (None: it was undone). A card checkout still without its PaymentIntent gets it first
+    (the provider's idempotency key comes from the checkout: never a second intent)."""
     checkout = load_checkout(checkout_id)
     if checkout is None:
         return None
     if checkout.payment_method == "stripe" and checkout.payment_intent_id is None:
         payments.start_card_payment(checkout_id, checkout.total, checkout.currency)
         checkout = load_checkout(checkout_id)
-    return 201, checkout_json(checkout)
+    return checkout
 
 
-def _without_payment_intent(checkout_id: str) -> bool:
+def lacks_payment_intent(checkout_id: str) -> bool:
+    """A card checkout committed without its PaymentIntent yet (work left after the commit)."""
     return bool(
         db.session.scalar(
             sa.select(sa.func.count())
@@ -303,9 +301,6 @@ def _without_payment_intent(checkout_id: str) -> bool:
             )
         )
     )
-
-
-idempotency.recovers(RESOURCE_TYPE, _answer_again, unfinished=_without_payment_intent)
 
 
 def _commit_keeping(checkout: Checkout) -> None:

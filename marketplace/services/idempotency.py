@@ -73,8 +73,8 @@ def recovers(
 ) -> None:
     """Register how a retry answers from a ``resource_type`` its first request made.
 
-    Registered by the services that make them: they import this module for ``made``, so it
-    cannot import them.
+    Registered by the blueprints whose views answer with them: they know the answer's JSON,
+    and the services that make the resources import this module for ``made``.
     """
     _RECOVERIES[resource_type] = Recovery(answer, unfinished)
 

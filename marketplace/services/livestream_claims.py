@@ -24,7 +24,6 @@ from marketplace.models import (
     User,
 )
 from marketplace.pagination import SortKey, keyset_page
-from marketplace.schemas.livestreams import ClaimSchema
 from marketplace.services import idempotency
 from marketplace.services.catalog import visible_products_clause
 from marketplace.services.inventory import take_stock
@@ -160,23 +159,15 @@ def take_claim(user: User, livestream_id: str, data: dict) -> LivestreamClaim:
     except Exception:
         db.session.rollback()
         raise
-    return _load_claim(claim_id)
+    return load_claim(claim_id)
 
 
-def _load_claim(claim_id: str) -> LivestreamClaim | None:
+def load_claim(claim_id: str) -> LivestreamClaim | None:
+    """A claim with everything its JSON shows (None: there is no such claim)."""
     db.session.expire_all()
     return db.session.scalar(
         sa.select(LivestreamClaim).where(LivestreamClaim.id == claim_id).options(*_claim_options())
     )
-
-
-def _answer_again(claim_id: str) -> idempotency.Answer | None:
-    """The answer to a claim whose request died before storing it, as the view dumps it."""
-    claim = _load_claim(claim_id)
-    return None if claim is None else (201, ClaimSchema().dump(claim))
-
-
-idempotency.recovers(RESOURCE_TYPE, _answer_again)
 
 
 def list_claims(
