@@ -15,10 +15,17 @@ from flask_limiter.util import get_remote_address
 from marketplace.extensions import limiter
 from marketplace.services import accounts
 
+# The answer to a failed sign-in, from the API and from the page form alike.
+FAILED = 401
 
-def throttle_failed_sign_ins(typed_login: Callable[[], object], failed: Callable) -> Callable:
-    """Decorate a sign-in view: ``typed_login()`` reads the login from the request, ``failed``
-    tells a failed answer; past either budget the view answers 429."""
+
+def _failed(response) -> bool:
+    return response.status_code == FAILED
+
+
+def throttle_failed_sign_ins(typed_login: Callable[[], object]) -> Callable:
+    """Decorate a sign-in view: ``typed_login()`` reads the login from the request; only
+    answers with status ``FAILED`` count; past either budget the view answers 429."""
 
     def login_key() -> str:
         login = typed_login()
@@ -30,14 +37,14 @@ def throttle_failed_sign_ins(typed_login: Callable[[], object], failed: Callable
         lambda: current_app.config["RATELIMIT_LOGIN_FAILURES"],
         scope="login-failures",
         key_func=login_key,
-        deduct_when=failed,
+        deduct_when=_failed,
         methods=["POST"],
     )
     per_address = limiter.shared_limit(
         lambda: current_app.config["RATELIMIT_LOGIN_FAILURES_PER_ADDRESS"],
         scope="login-address-failures",
         key_func=get_remote_address,
-        deduct_when=failed,
+        deduct_when=_failed,
         methods=["POST"],
     )
 

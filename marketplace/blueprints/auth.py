@@ -20,10 +20,6 @@ def _typed_login():
     return body.get("login") if isinstance(body, dict) else None
 
 
-def _failed(response) -> bool:
-    return response.status_code == 401
-
-
 @blp.route("/auth/register")
 class Register(MethodView):
     decorators = [
@@ -42,7 +38,7 @@ class Register(MethodView):
 
 @blp.route("/auth/token")
 class Token(MethodView):
-    decorators = [throttle_failed_sign_ins(_typed_login, _failed)]
+    decorators = [throttle_failed_sign_ins(_typed_login)]
 
     @blp.arguments(TokenRequestSchema)
     @blp.response(200, SessionSchema)

@@ -86,14 +86,12 @@ def login_identity(login: str) -> str:
 
 
 def _find_by_login(login: str) -> User | None:
-    login = login.strip()
-    if "@" in login:
-        return db.session.scalar(db.select(User).where(User.email == login.lower()))
-    try:
-        phone = normalise_phone(login)
-    except InvalidPhone:
-        return None
-    return db.session.scalar(db.select(User).where(User.phone == phone))
+    kind, _, value = login_identity(login).partition(":")
+    if kind == "email":
+        return db.session.scalar(db.select(User).where(User.email == value))
+    if kind == "phone":
+        return db.session.scalar(db.select(User).where(User.phone == value))
+    return None
 
 
 # Checked against when the login is unknown, so both answers take as long.

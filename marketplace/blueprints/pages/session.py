@@ -14,9 +14,7 @@ from flask_login import current_user, login_user, logout_user
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from marketplace.services import accounts
-from marketplace.sign_in_throttle import throttle_failed_sign_ins
-
-FAILED = 401
+from marketplace.sign_in_throttle import FAILED, throttle_failed_sign_ins
 
 
 def _storable(value: str) -> None:
@@ -49,11 +47,7 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _failed(response) -> bool:
-    return response.status_code == FAILED
-
-
-@throttle_failed_sign_ins(lambda: request.form.get("login"), _failed)
+@throttle_failed_sign_ins(lambda: request.form.get("login"))
 def signin():
     """The sign-in form; on success a fresh session for the account, then back to ``next``."""
     target = safe_next(request.values.get("next"))
