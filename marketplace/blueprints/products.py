@@ -9,7 +9,8 @@
     GET    /categories               anyone       the category tree
 
 Products are rendered by ``dump_products`` (a constant number of queries per page); the
-``@blp.response`` schemas document the shape. The GETs are ``read_only``: no transaction.
+``@blp.response`` schemas document the shape. The public GETs are ``read_only``: no
+transaction (a signed-in one has opened its transaction already, reading the caller's token).
 """
 
 from __future__ import annotations
@@ -52,7 +53,6 @@ class ShopProducts(MethodView):
     @sign_in_first()
     @blp.arguments(ShopProductListArgs, location="query")
     @blp.response(200, ProductPageSchema)
-    @read_only
     def get(self, args, shop_ref):
         """The shop's own products in any status (its owner), newest first."""
         user = require_user()

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from flask import Response, current_app, jsonify, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from marketplace.api import Blueprint
 from marketplace.authn import require_staff, require_user
 from marketplace.http import sign_in_first
 from marketplace.models import Role

@@ -6,7 +6,6 @@ Registered as Jinja filters by the package; plain functions, so they are tested 
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import phonenumbers
 from flask import current_app
@@ -15,8 +14,8 @@ from markupsafe import Markup, escape
 from marketplace.models import Media
 from marketplace.schemas.media import MediaSchema
 from marketplace.services.imaging import VARIANT_SIZES
+from marketplace.services.ocop import LOCAL_TZ
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 WEEKDAYS = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
 PLATFORMS = {
     "facebook": "Facebook",
