@@ -29,6 +29,7 @@ from marketplace.services import ocop
 from marketplace.services.demo_data import PRODUCTS
 from marketplace.services.demo_extras_data import CHECKOUTS
 from marketplace.services.places import VAN_HO_COMMUNES
+from tests.demo_helpers import row_dates
 from tests.factories import headers_for
 
 DEMO_MODELS = (
@@ -59,19 +60,6 @@ def counts() -> dict[str, int]:
     return found
 
 
-def trade_dates() -> dict[str, tuple]:
-    """When each checkout, order and order move happened, by id."""
-    dates = {}
-    for model in (Checkout, Order):
-        for row_id, created, updated in db.session.execute(
-            sa.select(model.id, model.created_at, model.updated_at)
-        ):
-            dates[row_id] = (created, updated)
-    for row_id, created in db.session.execute(sa.select(OrderEvent.id, OrderEvent.created_at)):
-        dates[row_id] = (created,)
-    return dates
-
-
 def test_demo_load_is_idempotent_and_prints_passwords_once(app, client):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo", "load"])
@@ -80,14 +68,14 @@ def test_demo_load_is_idempotent_and_prints_passwords_once(app, client):
     after_first = counts()
     assert after_first["shops"] == 13 and after_first["products"] == 60
     assert after_first["orders"] >= 15 and after_first["livestreams"] >= 4
-    dates = trade_dates()
+    dates = row_dates(Checkout, Order, OrderEvent)
 
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0, second.output
     assert "nothing added" in second.output
     assert "sau@cocham.example" not in second.output  # passwords are shown once
     assert counts() == after_first
-    assert trade_dates() == dates  # nothing moved back (or forth) again
+    assert row_dates(Checkout, Order, OrderEvent) == dates  # nothing moved back (or forth) again
 
     # The printed password signs the artisan in.
     line = next(line for line in first.output.splitlines() if "sau@cocham.example" in line)

@@ -7,25 +7,8 @@ import sqlalchemy as sa
 from marketplace.extensions import db
 from marketplace.models import Order, OrderLine, Product, Shop, User
 from marketplace.models.base import utcnow
-
-
-def _dates() -> dict[str, tuple]:
-    dates = {}
-    for model in (Shop, Product):
-        for row_id, created, updated in db.session.execute(
-            sa.select(model.id, model.created_at, model.updated_at)
-        ):
-            dates[row_id] = (created, updated)
-    for row_id, created in db.session.execute(sa.select(User.id, User.created_at)):
-        dates[row_id] = (created,)
-    return dates
-
-
-def _first(column) -> dict[str, object]:
-    stmt = sa.select(column, sa.func.min(Order.created_at)).group_by(column)
-    if column.class_ is OrderLine:
-        stmt = stmt.join(Order, Order.id == OrderLine.order_id)
-    return dict(db.session.execute(stmt).all())
+from marketplace.services.demo_history import _first_orders
+from tests.demo_helpers import row_dates
 
 
 def test_the_world_is_older_than_its_trade_and_stays_so(app):
@@ -36,9 +19,9 @@ def test_the_world_is_older_than_its_trade_and_stays_so(app):
     products = list(db.session.scalars(sa.select(Product)))
     owners = {shop.owner_id: shop for shop in shops.values()}
     shop_first, product_first, buyer_first = (
-        _first(Order.shop_id),
-        _first(OrderLine.product_id),
-        _first(Order.buyer_id),
+        _first_orders(Order.shop_id),
+        _first_orders(OrderLine.product_id),
+        _first_orders(Order.buyer_id),
     )
     assert shop_first and product_first and buyer_first
 
@@ -64,6 +47,6 @@ def test_the_world_is_older_than_its_trade_and_stays_so(app):
     ).one()
     assert newest < now
 
-    before = _dates()
+    before = row_dates(Shop, Product, User)
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
-    assert _dates() == before
+    assert row_dates(Shop, Product, User) == before

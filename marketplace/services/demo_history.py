@@ -61,22 +61,24 @@ def _no_later_than(target: datetime, first_order: datetime | None) -> datetime:
 UNCHANGED_WITHIN = timedelta(seconds=5)
 
 
-def _date(model, row_id: str, when: datetime) -> None:
-    """Move one row's creation back to ``when`` (never forward). Its
-    ``updated_at`` follows when it was never changed since; a later change keeps its date."""
-    row = db.session.execute(
-        sa.select(
-            model.created_at, *([model.updated_at] if hasattr(model, "updated_at") else [])
-        ).where(model.id == row_id)
-    ).one()
-    if row.created_at <= when:
-        return
-    values = {"created_at": when}
-    if hasattr(model, "updated_at"):
-        # Written out even when kept: the column's onupdate would stamp it now otherwise.
-        unchanged = row.updated_at - row.created_at <= UNCHANGED_WITHIN
-        values["updated_at"] = when if unchanged else row.updated_at
-    db.session.execute(sa.update(model).where(model.id == row_id).values(**values))
+def _move_back(model, dates: dict[str, datetime]) -> None:
+    """Move each row's creation back to its date (never forward), in one read and one write.
+    Its ``updated_at`` follows when it was never changed since; a later change keeps its date."""
+    has_updated_at = hasattr(model, "updated_at")
+    columns = [model.id, model.created_at, *([model.updated_at] if has_updated_at else [])]
+    changes = []
+    for row in db.session.execute(sa.select(*columns).where(model.id.in_(list(dates)))):
+        when = dates[row.id]
+        if row.created_at <= when:
+            continue
+        change = {"id": row.id, "created_at": when}
+        if has_updated_at:
+            # Written out even when kept: the column's onupdate would stamp it now otherwise.
+            unchanged = row.updated_at - row.created_at <= UNCHANGED_WITHIN
+            change["updated_at"] = when if unchanged else row.updated_at
+        changes.append(change)
+    if changes:
+        db.session.execute(sa.update(model), changes)
 
 
 def date_the_world(world: DemoWorld) -> None:
@@ -84,23 +86,25 @@ def date_the_world(world: DemoWorld) -> None:
     shop_first = _first_orders(Order.shop_id)
     product_first = _first_orders(OrderLine.product_id)
     buyer_first = _first_orders(Order.buyer_id)
+    dates: dict = {Shop: {}, Product: {}, User: {}}
     for index, (shop_key, owner_key, _) in enumerate(SHOPS):
         shop = world.shops[shop_key]
         opened = _no_later_than(
             _local(FIRST_SHOP_DAYS_AGO - index * DAYS_BETWEEN_SHOPS, index * 47),
             shop_first.get(shop.id),
         )
-        _date(Shop, shop.id, opened)
-        _date(User, world.users[owner_key].id, opened - timedelta(days=ACCOUNT_LEAD_DAYS))
+        dates[Shop][shop.id] = opened
+        dates[User][world.users[owner_key].id] = opened - timedelta(days=ACCOUNT_LEAD_DAYS)
         specs = PRODUCTS.get(shop_key, [])
         span = _local(LAST_LISTING_DAYS_AGO) - opened
         for position, spec in enumerate(specs):
             product = world.products[spec["key"]]
-            listed = _no_later_than(
+            # Never before the shop opened: the shop opened before its first order, the product's
+            # first order came no earlier, and the span runs forward.
+            dates[Product][product.id] = _no_later_than(
                 opened + span * (position + 1) / len(specs) + timedelta(minutes=index * 31),
                 product_first.get(product.id),
             )
-            _date(Product, product.id, max(listed, opened))
     owners = {owner_key for _, owner_key, _ in SHOPS}
     for key, user in world.users.items():
         if key in owners:
@@ -110,5 +114,7 @@ def date_the_world(world: DemoWorld) -> None:
             joined = (first or _local(FIRST_SHOP_DAYS_AGO / 2)) - timedelta(days=BUYER_LEAD_DAYS)
         else:
             joined = _local(OFFICER_DAYS_AGO)
-        _date(User, user.id, joined)
+        dates[User][user.id] = joined
+    for model, moved in dates.items():
+        _move_back(model, moved)
     db.session.commit()
