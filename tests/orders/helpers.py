@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from marketplace.extensions import db
-from marketplace.models import ProductVariant
+from marketplace.models import Checkout, IdempotencyKey, ProductVariant
+from marketplace.models.base import utcnow
 
 ADDRESS = {
     "name": "Lò Thị Hoa",
@@ -36,6 +39,23 @@ def stock_of(product) -> int:
 
 def post_checkout(client, headers, *lines, **kwargs):
     return client.post("/api/v1/checkouts", json=checkout_body(*lines, **kwargs), headers=headers)
+
+
+def post_with_key(client, headers, body, key):
+    """POST /api/v1/checkouts with ``body`` under an Idempotency-Key."""
+    return client.post("/api/v1/checkouts", json=body, headers={**headers, "Idempotency-Key": key})
+
+
+def checkouts() -> int:
+    return db.session.scalar(db.select(db.func.count(Checkout.id)))
+
+
+def age_the_key(minutes: int) -> None:
+    """Every held Idempotency-Key as if its request began ``minutes`` ago."""
+    db.session.execute(
+        db.update(IdempotencyKey).values(created_at=utcnow() - timedelta(minutes=minutes))
+    )
+    db.session.commit()
 
 
 def run_command(app, *args: str):

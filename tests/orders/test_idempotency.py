@@ -6,29 +6,28 @@ import json
 from datetime import timedelta
 
 from marketplace.extensions import db
-from marketplace.models import Checkout, IdempotencyKey, ProductVariant
+from marketplace.models import IdempotencyKey, ProductVariant
 from marketplace.models.base import utcnow
 from marketplace.services import idempotency
 from tests.factories import make_product
-from tests.orders.helpers import checkout_body, line, run_command, stock_of
-
-
-def post(client, headers, body, key):
-    return client.post("/api/v1/checkouts", json=body, headers={**headers, "Idempotency-Key": key})
-
-
-def checkouts() -> int:
-    return db.session.scalar(db.select(db.func.count(Checkout.id)))
+from tests.orders.helpers import (
+    checkout_body,
+    checkouts,
+    line,
+    post_with_key,
+    run_command,
+    stock_of,
+)
 
 
 def test_a_retry_gets_the_first_answer_and_creates_nothing(client, auth):
     _, headers = auth.user()
     product = make_product(stock=5)
     body = checkout_body(line(product, 2))
-    first = post(client, headers, body, "retry-1")
+    first = post_with_key(client, headers, body, "retry-1")
     assert first.status_code == 201
     assert "Idempotent-Replayed" not in first.headers
-    again = post(client, headers, body, "retry-1")
+    again = post_with_key(client, headers, body, "retry-1")
     assert again.status_code == 201
     assert again.get_json() == first.get_json()
     assert again.headers["Idempotent-Replayed"] == "true"
@@ -39,7 +38,7 @@ def test_the_body_is_compared_by_meaning_not_spacing(client, auth):
     _, headers = auth.user()
     product = make_product(stock=5)
     body = checkout_body(line(product))
-    first = post(client, headers, body, "k")
+    first = post_with_key(client, headers, body, "k")
     raw = client.post(
         "/api/v1/checkouts",
         data=json.dumps(body, indent=4, sort_keys=True),
@@ -53,8 +52,8 @@ def test_the_body_is_compared_by_meaning_not_spacing(client, auth):
 def test_the_same_key_with_another_body_is_409_idempotency_key_reused(client, auth):
     _, headers = auth.user()
     product = make_product(stock=5)
-    assert post(client, headers, checkout_body(line(product, 1)), "k").status_code == 201
-    other = post(client, headers, checkout_body(line(product, 2)), "k")
+    assert post_with_key(client, headers, checkout_body(line(product, 1)), "k").status_code == 201
+    other = post_with_key(client, headers, checkout_body(line(product, 2)), "k")
     assert other.status_code == 409
     assert other.get_json()["error"]["code"] == "idempotency_key_reused"
     assert checkouts() == 1 and stock_of(product) == 4
@@ -65,8 +64,8 @@ def test_keys_belong_to_one_user(client, auth):
     _, bob = auth.user()
     product = make_product(stock=5)
     body = checkout_body(line(product))
-    a = post(client, alice, body, "same-key")
-    b = post(client, bob, body, "same-key")
+    a = post_with_key(client, alice, body, "same-key")
+    b = post_with_key(client, bob, body, "same-key")
     assert a.status_code == b.status_code == 201
     assert a.get_json()["id"] != b.get_json()["id"]
     assert checkouts() == 2
@@ -88,7 +87,7 @@ def test_while_the_first_request_runs_a_retry_is_409_request_in_progress(client,
         )
     )
     db.session.commit()
-    response = post(client, headers, body, "busy")
+    response = post_with_key(client, headers, body, "busy")
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "request_in_progress"
     assert checkouts() == 0 and stock_of(product) == 5
@@ -111,9 +110,9 @@ def test_a_claim_abandoned_by_a_dead_request_is_taken_over(client, auth):
         )
     )
     db.session.commit()
-    response = post(client, headers, body, "orphan")
+    response = post_with_key(client, headers, body, "orphan")
     assert response.status_code == 201
-    assert post(client, headers, body, "orphan").get_json() == response.get_json()
+    assert post_with_key(client, headers, body, "orphan").get_json() == response.get_json()
     assert checkouts() == 1
 
 
@@ -121,34 +120,34 @@ def test_4xx_answers_are_kept_too(client, auth):
     _, headers = auth.user()
     product = make_product(stock=1)
     body = checkout_body(line(product, 2))
-    first = post(client, headers, body, "short")
+    first = post_with_key(client, headers, body, "short")
     assert first.status_code == 409
     variant = db.session.get(ProductVariant, product.variants[0].id)
     variant.stock = 5
     db.session.commit()
-    again = post(client, headers, body, "short")
+    again = post_with_key(client, headers, body, "short")
     assert again.status_code == 409 and again.get_json() == first.get_json()
-    assert post(client, headers, body, "another-key").status_code == 201
+    assert post_with_key(client, headers, body, "another-key").status_code == 201
 
 
 def test_validation_errors_are_answers_like_any_other(client, auth):
     _, headers = auth.user()
     body = {"items": []}
-    first = post(client, headers, body, "bad")
+    first = post_with_key(client, headers, body, "bad")
     assert first.status_code == 422
-    assert post(client, headers, body, "bad").get_json() == first.get_json()
+    assert post_with_key(client, headers, body, "bad").get_json() == first.get_json()
 
 
 def test_keys_expire_after_24_hours(client, auth):
     buyer, headers = auth.user()
     product = make_product(stock=5)
     body = checkout_body(line(product))
-    first = post(client, headers, body, "old")
+    first = post_with_key(client, headers, body, "old")
     stored = db.session.scalars(db.select(IdempotencyKey)).one()
     assert stored.expires_at - stored.created_at == timedelta(hours=24)
     stored.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
-    later = post(client, headers, body, "old")
+    later = post_with_key(client, headers, body, "old")
     assert later.status_code == 201 and later.get_json()["id"] != first.get_json()["id"]
     assert checkouts() == 2
 
@@ -157,7 +156,7 @@ def test_an_overlong_or_empty_key_is_422(client, auth):
     _, headers = auth.user()
     product = make_product(stock=5)
     for key in ("x" * 256, "   "):
-        response = post(client, headers, checkout_body(line(product)), key)
+        response = post_with_key(client, headers, checkout_body(line(product)), key)
         assert response.status_code == 422
         assert "Idempotency-Key" in response.get_json()["error"]["details"]
     assert checkouts() == 0
@@ -166,8 +165,8 @@ def test_an_overlong_or_empty_key_is_422(client, auth):
 def test_expire_command_forgets_expired_keys(app, client, auth):
     buyer, headers = auth.user()
     product = make_product(stock=5)
-    post(client, headers, checkout_body(line(product)), "gone")
-    post(client, headers, checkout_body(line(product)), "kept")
+    post_with_key(client, headers, checkout_body(line(product)), "gone")
+    post_with_key(client, headers, checkout_body(line(product)), "kept")
     stale = db.session.scalar(db.select(IdempotencyKey).where(IdempotencyKey.key == "gone"))
     stale.expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()

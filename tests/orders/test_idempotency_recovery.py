@@ -13,15 +13,15 @@ from marketplace.models.base import utcnow
 from marketplace.services import checkout as checkout_service
 from marketplace.services import idempotency
 from tests.factories import make_product
-from tests.orders.helpers import ADDRESS, checkout_body, line, stock_of
-
-
-def post(client, headers, body, key):
-    return client.post("/api/v1/checkouts", json=body, headers={**headers, "Idempotency-Key": key})
-
-
-def checkouts() -> int:
-    return db.session.scalar(db.select(db.func.count(Checkout.id)))
+from tests.orders.helpers import (
+    ADDRESS,
+    age_the_key,
+    checkout_body,
+    checkouts,
+    line,
+    post_with_key,
+    stock_of,
+)
 
 
 def the_key() -> IdempotencyKey:
@@ -31,13 +31,6 @@ def the_key() -> IdempotencyKey:
 
 def keys() -> int:
     return db.session.scalar(db.select(db.func.count(IdempotencyKey.id)))
-
-
-def age_the_key(minutes: int) -> None:
-    db.session.execute(
-        db.update(IdempotencyKey).values(created_at=utcnow() - timedelta(minutes=minutes))
-    )
-    db.session.commit()
 
 
 @pytest.fixture
@@ -62,21 +55,21 @@ def test_a_retry_after_a_crash_gets_the_checkout_made_and_makes_no_second(
     product = make_product(stock=5)
     body = checkout_body(line(product, 2))
     with pytest.raises(SystemExit):
-        post(client, headers, body, "crash-1")
+        post_with_key(client, headers, body, "crash-1")
     [(status, unsent)] = dies_before_recording
     key = the_key()
     assert key.response_status is None
     assert (key.resource_type, key.resource_id) == ("checkout", unsent["id"])
 
     # At once, not 300 s later: the work is done, only the answer is missing.
-    retry = post(client, headers, body, "crash-1")
+    retry = post_with_key(client, headers, body, "crash-1")
     assert retry.status_code == status == 201
     assert retry.get_json() == unsent
     assert retry.headers["Idempotent-Replayed"] == "true"
     assert checkouts() == 1 and stock_of(product) == 3
     assert the_key().response_status == 201
 
-    again = post(client, headers, body, "crash-1")
+    again = post_with_key(client, headers, body, "crash-1")
     assert again.status_code == 201 and again.get_json() == unsent
     assert checkouts() == 1 and stock_of(product) == 3
 
@@ -86,9 +79,9 @@ def test_a_crash_long_ago_is_still_answered_from_its_checkout(client, auth, dies
     product = make_product(stock=5)
     body = checkout_body(line(product))
     with pytest.raises(SystemExit):
-        post(client, headers, body, "crash-old")
+        post_with_key(client, headers, body, "crash-old")
     age_the_key(minutes=30)
-    retry = post(client, headers, body, "crash-old")
+    retry = post_with_key(client, headers, body, "crash-old")
     assert retry.status_code == 201
     assert retry.get_json() == dies_before_recording[0][1]
     assert checkouts() == 1 and stock_of(product) == 4
@@ -104,18 +97,18 @@ def test_a_crash_before_the_commit_leaves_a_key_that_made_nothing(client, auth, 
 
     monkeypatch.setattr(checkout_service, "_commit_keeping", die)
     with pytest.raises(SystemExit):
-        post(client, headers, body, "crash-early")
+        post_with_key(client, headers, body, "crash-early")
     monkeypatch.undo()
     key = the_key()
     assert (key.response_status, key.resource_type, key.resource_id) == (None, None, None)
     assert checkouts() == 0 and stock_of(product) == 5
 
     # As before: still running for all we know, until it has been silent for 300 s.
-    busy = post(client, headers, body, "crash-early")
+    busy = post_with_key(client, headers, body, "crash-early")
     assert busy.status_code == 409
     assert busy.get_json()["error"]["code"] == "request_in_progress"
     age_the_key(minutes=10)
-    retry = post(client, headers, body, "crash-early")
+    retry = post_with_key(client, headers, body, "crash-early")
     assert retry.status_code == 201
     assert "Idempotent-Replayed" not in retry.headers
     assert checkouts() == 1 and stock_of(product) == 4
@@ -131,10 +124,10 @@ def test_a_failure_after_the_commit_keeps_the_key_that_made_the_checkout(client,
         raise RuntimeError("rendering failed")
 
     monkeypatch.setattr("marketplace.blueprints.checkout.checkout_response", broken)
-    assert post(client, headers, body, "fails-late").status_code == 500
+    assert post_with_key(client, headers, body, "fails-late").status_code == 500
     monkeypatch.undo()
     [made] = db.session.scalars(db.select(Checkout.id)).all()
-    retry = post(client, headers, body, "fails-late")
+    retry = post_with_key(client, headers, body, "fails-late")
     assert retry.status_code == 201 and retry.get_json()["id"] == made
     assert retry.headers["Idempotent-Replayed"] == "true"
     assert checkouts() == 1 and stock_of(product) == 4
@@ -149,10 +142,10 @@ def test_a_failure_before_the_commit_still_releases_the_key(client, auth, monkey
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(checkout_service, "_commit_keeping", broken)
-    assert post(client, headers, body, "fails-early").status_code == 500
+    assert post_with_key(client, headers, body, "fails-early").status_code == 500
     monkeypatch.undo()
     assert keys() == 0 and checkouts() == 0
-    retry = post(client, headers, body, "fails-early")
+    retry = post_with_key(client, headers, body, "fails-early")
     assert retry.status_code == 201 and "Idempotent-Replayed" not in retry.headers
     assert checkouts() == 1 and stock_of(product) == 4
 
@@ -175,11 +168,11 @@ def test_a_key_whose_checkout_is_gone_is_treated_as_one_that_made_nothing(client
         )
     )
     db.session.commit()
-    busy = post(client, headers, body, "undone")
+    busy = post_with_key(client, headers, body, "undone")
     assert busy.status_code == 409
     assert busy.get_json()["error"]["code"] == "request_in_progress"
     age_the_key(minutes=10)
-    retry = post(client, headers, body, "undone")
+    retry = post_with_key(client, headers, body, "undone")
     assert retry.status_code == 201 and "Idempotent-Replayed" not in retry.headers
     assert the_key().resource_id == retry.get_json()["id"]
     assert checkouts() == 1 and stock_of(product) == 4
@@ -189,7 +182,7 @@ def test_the_key_notes_its_checkout_with_one_update_and_only_when_held(client, a
     _, headers = auth.user()
     product = make_product(stock=5)
     with count_queries() as keyed:
-        assert post(client, headers, checkout_body(line(product)), "k").status_code == 201
+        assert post_with_key(client, headers, checkout_body(line(product)), "k").status_code == 201
     notes = [s for s in keyed.statements if s.lstrip().upper().startswith("UPDATE IDEMPOTENCY")]
     assert len([s for s in notes if "resource_type" in s]) == 1
     with count_queries() as plain:

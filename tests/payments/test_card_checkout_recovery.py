@@ -3,32 +3,18 @@ answers from that checkout, starting its card payment first if it never got one.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from marketplace.extensions import db
 from marketplace.models import Checkout, IdempotencyKey, Order
-from marketplace.models.base import utcnow
 from marketplace.services import idempotency, payments
 from tests.factories import make_product
-from tests.orders.helpers import checkout_body, line, stock_of
+from tests.orders.helpers import age_the_key, checkout_body, line, post_with_key, stock_of
 from tests.payments.helpers import ledger
-
-
-def post(client, headers, body, key):
-    return client.post("/api/v1/checkouts", json=body, headers={**headers, "Idempotency-Key": key})
 
 
 def count(model) -> int:
     return db.session.scalar(db.select(db.func.count()).select_from(model))
-
-
-def age_the_key(minutes: int) -> None:
-    db.session.execute(
-        db.update(IdempotencyKey).values(created_at=utcnow() - timedelta(minutes=minutes))
-    )
-    db.session.commit()
 
 
 def intents(world) -> list[str]:
@@ -53,18 +39,18 @@ def test_a_retry_starts_the_payment_the_dead_request_never_started(
     product = make_product(stock=4)
     body = checkout_body(line(product, 2), payment_method="stripe")
     with pytest.raises(SystemExit):
-        post(client, headers, body, "card-crash")
+        post_with_key(client, headers, body, "card-crash")
     [made] = db.session.scalars(db.select(Checkout)).all()
     assert made.payment_intent_id is None and intents(stripe_world) == []
 
     # The first request may still be talking to Stripe: only once it is silent for 300 s.
-    busy = post(client, headers, body, "card-crash")
+    busy = post_with_key(client, headers, body, "card-crash")
     assert busy.status_code == 409
     assert busy.get_json()["error"]["code"] == "request_in_progress"
     assert intents(stripe_world) == []
 
     age_the_key(minutes=10)
-    retry = post(client, headers, body, "card-crash")
+    retry = post_with_key(client, headers, body, "card-crash")
     assert retry.status_code == 201, retry.get_json()
     answer = retry.get_json()
     assert retry.headers["Idempotent-Replayed"] == "true"
@@ -76,7 +62,7 @@ def test_a_retry_starts_the_payment_the_dead_request_never_started(
     shown = client.get(f"/api/v1/checkouts/{made.id}", headers=headers).get_json()
     assert answer == shown
 
-    again = post(client, headers, body, "card-crash")
+    again = post_with_key(client, headers, body, "card-crash")
     assert again.status_code == 201 and again.get_json() == answer
     assert intents(stripe_world) == [answer["payment"]["payment_intent_id"]]
 
@@ -96,8 +82,8 @@ def test_a_crash_after_the_payment_started_is_answered_at_once(
 
     monkeypatch.setattr(idempotency, "record", die)
     with pytest.raises(SystemExit):
-        post(client, headers, body, "late-crash")
-    retry = post(client, headers, body, "late-crash")
+        post_with_key(client, headers, body, "late-crash")
+    retry = post_with_key(client, headers, body, "late-crash")
     assert retry.status_code == 201 and retry.get_json() == unsent[0]
     assert retry.headers["Idempotent-Replayed"] == "true"
     assert intents(stripe_world) == [unsent[0]["payment"]["payment_intent_id"]]
@@ -111,11 +97,11 @@ def test_stripe_down_when_resuming_is_503_the_checkout_undone_and_not_kept(
     product = make_product(stock=4)
     body = checkout_body(line(product, 3), payment_method="stripe")
     with pytest.raises(SystemExit):
-        post(client, headers, body, "card-crash")
+        post_with_key(client, headers, body, "card-crash")
     assert stock_of(product) == 1
     age_the_key(minutes=10)
 
-    retry = post(client, headers, body, "card-crash")
+    retry = post_with_key(client, headers, body, "card-crash")
     assert retry.status_code == 503, retry.get_json()
     assert retry.get_json()["error"]["code"] == "payment_provider_unavailable"
     assert count(Checkout) == count(Order) == count(IdempotencyKey) == 0
@@ -123,6 +109,6 @@ def test_stripe_down_when_resuming_is_503_the_checkout_undone_and_not_kept(
 
     # Stripe is back: the 503 was not kept, so the same key is processed anew.
     app_config(STRIPE_API_BASE=stripe_world.server.base)
-    again = post(client, headers, body, "card-crash")
+    again = post_with_key(client, headers, body, "card-crash")
     assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
     assert count(Checkout) == 1 and stock_of(product) == 1
