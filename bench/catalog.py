@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 from servers import app_env, free_port, migrate, start_gunicorn, stop, wait_ready  # noqa: E402
 
-from marketplace.services.catalog import search_text  # noqa: E402
+from marketplace.services.catalog.products import search_text  # noqa: E402
 from marketplace.services.places import VAN_HO_COMMUNES  # noqa: E402
 from marketplace.services.text import fold  # noqa: E402
 

@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from servers import app_env, free_port, migrate, start_gunicorn, stop, wait_ready  # noqa: E402
 
-from marketplace.authn import hash_token  # noqa: E402
+from marketplace.web.authentication import hash_token  # noqa: E402
 
 BUYERS = 200
 FLASH_STOCK = 50

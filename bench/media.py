@@ -100,7 +100,7 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def baseline_seconds(data: bytes, runs: int) -> float:
-    from marketplace.services.imaging import process_image
+    from marketplace.services.media.imaging import process_image
 
     times = []
     for _ in range(runs):

@@ -270,7 +270,7 @@ def python_baseline(first: date, last: date) -> list[dict]:
 
     from marketplace.extensions import db
     from marketplace.models import Order, OrderLine, Shop
-    from marketplace.services.reports import COUNTED_STATUSES, local_day_bounds
+    from marketplace.services.trade_office.reports import COUNTED_STATUSES, local_day_bounds
 
     start, end = local_day_bounds(first, last)
     where = [Order.status.in_(COUNTED_STATUSES), Order.created_at >= start, Order.created_at < end]
@@ -298,7 +298,7 @@ def measure(database_url: str) -> None:
     from marketplace import create_app
     from marketplace.extensions import db
     from marketplace.models import User
-    from marketplace.services import reports
+    from marketplace.services.trade_office import reports
     from tests.factories import headers_for
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench"})

@@ -42,7 +42,7 @@ def configure(app: Flask, overrides: dict | None) -> None:
 def register_extensions(app: Flask) -> None:
     from marketplace import database
     from marketplace.extensions import api, csrf, db, limiter, login_manager, migrate
-    from marketplace.http import register_request_rules
+    from marketplace.web.request_rules import register_request_rules
 
     db.init_app(app)
     database.configure_engines(app)

@@ -9,8 +9,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 
-from marketplace.api import MarketplaceApi
 from marketplace.models.base import db
+from marketplace.web.api import MarketplaceApi
 
 
 class MarketplaceLimiter(Limiter):

@@ -29,7 +29,7 @@ from marketplace.extensions import db, limiter
 from tests import factories
 
 # Media storage on both backends: local folder and a moto S3 server (s3_server, media_backend…).
-pytest_plugins = ["tests.media_storage"]
+pytest_plugins = ["tests.factories.storage"]
 
 # Tables whose rows come from the migrations, kept when live tests clean up.
 SEEDED_TABLES = {"categories", "alembic_version"}

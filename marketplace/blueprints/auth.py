@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import current_app, request
 from flask.views import MethodView
 
-from marketplace.api import Blueprint
-from marketplace.authn import current_token, require_user
 from marketplace.extensions import limiter
 from marketplace.schemas.auth import RegisterSchema, SessionSchema, TokenRequestSchema, UserSchema
 from marketplace.services import accounts
-from marketplace.sign_in_throttle import throttle_failed_sign_ins
+from marketplace.web.api import Blueprint
+from marketplace.web.authentication import current_token, require_user
+from marketplace.web.sign_in_throttle import throttle_failed_sign_ins
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts and tokens")
 

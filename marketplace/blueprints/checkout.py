@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from marketplace.api import Blueprint
-from marketplace.authn import require_user
-from marketplace.http import sign_in_first
-from marketplace.http_idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from marketplace.schemas.orders import (
     CheckoutRequestSchema,
     CheckoutSchema,
     checkout_json,
     checkout_response,
 )
-from marketplace.services import checkout, idempotency
+from marketplace.services.orders import checkout, idempotency
+from marketplace.web.api import Blueprint
+from marketplace.web.authentication import require_user
+from marketplace.web.idempotency_header import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from marketplace.web.request_rules import sign_in_first
 
 blp = Blueprint("checkout", __name__, url_prefix="/api/v1", description="Checkout")
 

@@ -6,7 +6,7 @@ from flask import Blueprint, make_response, render_template, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
 from marketplace.extensions import limiter
-from marketplace.http import PAGE_CSP
+from marketplace.web.request_rules import PAGE_CSP
 
 web = Blueprint("docs", __name__)
 

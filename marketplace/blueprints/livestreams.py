@@ -20,11 +20,7 @@ from flask import Response, request
 from flask.views import MethodView
 from marshmallow import ValidationError
 
-from marketplace.api import Blueprint
-from marketplace.authn import api_user, require_user
 from marketplace.errors import ValidationFailed
-from marketplace.http import sign_in_first
-from marketplace.http_idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from marketplace.pagination import PaginationArgs, page_body
 from marketplace.schemas.livestreams import (
     CalendarArgs,
@@ -40,7 +36,14 @@ from marketplace.schemas.livestreams import (
     LivestreamUpdateSchema,
     PinnedProductSchema,
 )
-from marketplace.services import idempotency, livestream_claims, livestream_feeds, livestreams
+from marketplace.services.livestreams import claims as livestream_claims
+from marketplace.services.livestreams import feeds as livestream_feeds
+from marketplace.services.livestreams import sessions as livestreams
+from marketplace.services.orders import idempotency
+from marketplace.web.api import Blueprint
+from marketplace.web.authentication import api_user, require_user
+from marketplace.web.idempotency_header import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from marketplace.web.request_rules import sign_in_first
 
 blp = Blueprint(
     "livestreams", __name__, url_prefix="/api/v1", description="Livestream selling sessions"

@@ -19,19 +19,19 @@ from marketplace.adapters.storage.base import (
     content_type_of,
 )
 from marketplace.adapters.storage.local import LocalStorage
-from marketplace.api import Blueprint
-from marketplace.authn import require_user
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import csrf, limiter
-from marketplace.http import accepts_body, sign_in_first
 from marketplace.schemas.media import (
     DirectUploadRequestSchema,
     DirectUploadSchema,
     ImageUploadSchema,
     MediaSchema,
 )
-from marketplace.services import media as media_service
-from marketplace.services.imaging import guard_pillow
+from marketplace.services.media import uploads as media_service
+from marketplace.services.media.imaging import guard_pillow
+from marketplace.web.api import Blueprint
+from marketplace.web.authentication import require_user
+from marketplace.web.request_rules import accepts_body, sign_in_first
 
 blp = Blueprint("media", __name__, url_prefix="/api/v1/media", description="Images and videos")
 web = WebBlueprint("media_files", __name__)

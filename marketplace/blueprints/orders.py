@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from marketplace.api import Blueprint
-from marketplace.authn import require_user
-from marketplace.http import sign_in_first
 from marketplace.pagination import page_body
 from marketplace.schemas.orders import (
     CancelSchema,
@@ -16,7 +13,10 @@ from marketplace.schemas.orders import (
     ReturnSchema,
     ShipSchema,
 )
-from marketplace.services import orders
+from marketplace.services.orders import lifecycle as orders
+from marketplace.web.api import Blueprint
+from marketplace.web.authentication import require_user
+from marketplace.web.request_rules import sign_in_first
 
 blp = Blueprint("orders", __name__, url_prefix="/api/v1", description="Orders")
 

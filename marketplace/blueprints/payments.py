@@ -6,9 +6,9 @@ from flask import request
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
-from marketplace.api import Blueprint
-from marketplace.http import ANY_MEDIA_TYPE, accepts_body
-from marketplace.services import payment_events
+from marketplace.services.orders import payment_events
+from marketplace.web.api import Blueprint
+from marketplace.web.request_rules import ANY_MEDIA_TYPE, accepts_body
 
 blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Payments")
 

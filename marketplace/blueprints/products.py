@@ -17,10 +17,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from marketplace.api import Blueprint
-from marketplace.authn import api_user, require_user
 from marketplace.database import read_only
-from marketplace.http import sign_in_first
 from marketplace.schemas.products import (
     CategoryTreeSchema,
     ProductCreateSchema,
@@ -32,8 +29,12 @@ from marketplace.schemas.products import (
     product_page_response,
     product_response,
 )
-from marketplace.services import catalog, categories, search, shops
+from marketplace.services.catalog import categories, search, shops
+from marketplace.services.catalog import products as catalog
 from marketplace.services.permissions import require_shop_owner
+from marketplace.web.api import Blueprint
+from marketplace.web.authentication import api_user, require_user
+from marketplace.web.request_rules import sign_in_first
 
 blp = Blueprint("products", __name__, url_prefix="/api/v1", description="Products and categories")
 

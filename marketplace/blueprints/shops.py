@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from marketplace.api import Blueprint
-from marketplace.authn import api_user, require_role, require_user
-from marketplace.http import sign_in_first
 from marketplace.models import Role
 from marketplace.pagination import page_body
 from marketplace.schemas.shops import (
@@ -22,8 +19,11 @@ from marketplace.schemas.shops import (
     ShopSchema,
     ShopUpdateSchema,
 )
-from marketplace.services import shops
+from marketplace.services.catalog import shops
 from marketplace.services.permissions import require_shop_owner
+from marketplace.web.api import Blueprint
+from marketplace.web.authentication import api_user, require_role, require_user
+from marketplace.web.request_rules import sign_in_first
 
 blp = Blueprint("shops", __name__, url_prefix="/api/v1", description="Artisans' shops")
 

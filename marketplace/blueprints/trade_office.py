@@ -27,9 +27,6 @@ from __future__ import annotations
 from flask import Response, current_app, jsonify, url_for
 from flask.views import MethodView
 
-from marketplace.api import Blueprint
-from marketplace.authn import require_staff, require_user
-from marketplace.http import sign_in_first
 from marketplace.models import Role
 from marketplace.pagination import PaginationArgs, page_body
 from marketplace.schemas.products import ProductSchema, product_response
@@ -57,7 +54,10 @@ from marketplace.schemas.trade_office import (
     SuspendSchema,
     dump_collections,
 )
-from marketplace.services import audit, curation, moderation, ocop, reports
+from marketplace.services.trade_office import audit, curation, moderation, ocop, reports
+from marketplace.web.api import Blueprint
+from marketplace.web.authentication import require_staff, require_user
+from marketplace.web.request_rules import sign_in_first
 
 blp = Blueprint(
     "trade_office",
@@ -67,8 +67,8 @@ blp = Blueprint(
 )
 
 
-# Marks checked before the body or the query is read (marketplace.http): strangers get their
-# 401 or 403, never a 415 or a 422 that tells them how the office's calls look.
+# Marks checked before the body or the query is read (web.request_rules): strangers get
+# their 401 or 403, never a 415 or a 422 that tells them how the office's calls look.
 staff_only = sign_in_first(Role.OFFICER, Role.ADMIN)
 signed_in = sign_in_first()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from marketplace.services import demo
+from marketplace.demo.load import load_world
 
 group = AppGroup("demo", help="Demo data.")
 
@@ -13,7 +13,7 @@ group = AppGroup("demo", help="Demo data.")
 @group.command("load")
 def load():
     """Load the Vân Hồ demo world; a second run adds nothing."""
-    world = demo.load_world()
+    world = load_world()
     if not world.added:
         click.echo("The demo world is already loaded; nothing added.")
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from marketplace.services.livestreams import close_stale_livestreams
+from marketplace.services.livestreams.sessions import close_stale_livestreams
 
 group = AppGroup("livestreams", help="Livestream sessions.")
 

@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from marketplace.errors import DomainError
-from marketplace.services import media_gc
+from marketplace.services.media import gc as media_gc
 
 group = AppGroup("media", help="Manage stored images and videos.")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from marketplace.services import ocop
+from marketplace.services.trade_office import ocop
 
 group = AppGroup("ocop", help="OCOP certificates.")
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from marketplace.services import idempotency, order_expiry
+from marketplace.services.orders import expiry as order_expiry
+from marketplace.services.orders import idempotency
 
 group = AppGroup("orders", help="Order maintenance.")
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import click
 from flask.cli import AppGroup
 
-from marketplace.services import payments
+from marketplace.services.orders import payments
 
 group = AppGroup("payments", help="Card payments maintenance.")
 

@@ -18,7 +18,7 @@ from marketplace.pagination import PaginationArgs
 from marketplace.schemas.common import PhoneNumber, Timestamp, drop_nulls
 from marketplace.schemas.orders import OrderSchema, ShippingAddressSchema
 from marketplace.schemas.products import MAX_PRICE, WholeNumber
-from marketplace.services.livestream_links import (
+from marketplace.services.livestreams.links import (
     MAX_URL_LENGTH,
     PLATFORMS,
     InvalidLivestreamUrl,

@@ -21,12 +21,12 @@ class MediaSchema(Schema):
     created_at = fields.AwareDateTime(format="iso")
 
     def get_url(self, media) -> str:
-        from marketplace.services.media import public_url
+        from marketplace.services.media.uploads import public_url
 
         return public_url(media.key)
 
     def get_variants(self, media) -> dict:
-        from marketplace.services.media import public_url
+        from marketplace.services.media.uploads import public_url
 
         return {name: public_url(key) for name, key in (media.variant_keys or {}).items()}
 

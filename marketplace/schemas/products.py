@@ -20,8 +20,8 @@ from marketplace.models import Media, Product, ProductImage, ProductVariant, Sho
 from marketplace.pagination import PaginationArgs
 from marketplace.schemas.common import drop_nulls
 from marketplace.schemas.media import MediaSchema, image_ids_field
-from marketplace.services import categories
-from marketplace.services.ocop import current_certificates, ocop_json
+from marketplace.services.catalog import categories
+from marketplace.services.trade_office.ocop import current_certificates, ocop_json
 
 MAX_PRICE = 1_000_000_000  # a billion dong: far above any craft, well inside a 32-bit column
 MAX_STOCK = 1_000_000

@@ -18,8 +18,8 @@ from marketplace.pagination import PaginationArgs
 from marketplace.schemas.common import drop_nulls
 from marketplace.schemas.media import MediaSchema
 from marketplace.schemas.products import ProductSchema, WholeNumber, dump_products
-from marketplace.services.curation import CollectionView
-from marketplace.services.reports import GROUPS
+from marketplace.services.trade_office.curation import CollectionView
+from marketplace.services.trade_office.reports import GROUPS
 
 _reason = {"validate": validate.Length(min=1, max=2000)}
 _stars = {"validate": validate.Range(min=3, max=5)}
@@ -60,7 +60,7 @@ class ApplicationCreateSchema(Schema):
 
     @validates_schema
     def dates_in_order(self, data, **kwargs):
-        from marketplace.services.ocop import local_today
+        from marketplace.services.trade_office.ocop import local_today
 
         issued, expires = data.get("issued_on"), data.get("expires_on")
         if issued and expires and expires <= issued:

@@ -8,12 +8,12 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from marketplace.authn import hash_token
 from marketplace.errors import Conflict, DomainError
 from marketplace.extensions import db
 from marketplace.models import ApiToken, User
 from marketplace.models.base import utcnow
 from marketplace.services.phones import InvalidPhone, normalise_phone
+from marketplace.web.authentication import hash_token
 
 
 class InvalidCredentials(DomainError):

@@ -2,7 +2,7 @@
 
 Without them the planner guesses one group per order for ``date_trunc('month', …)`` and plans
 the sales report by month without parallel workers (2.5x slower on 200,000 orders). The
-expression must stay the one ``marketplace.services.reports.local_month`` compiles to (a test
+expression must stay the one ``marketplace.services.trade_office.reports.local_month`` compiles to (a test
 checks that the planner uses it). Expression statistics need PostgreSQL 14; SQLite has none.
 
 Revision ID: trade_office_0002

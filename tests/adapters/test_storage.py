@@ -19,7 +19,7 @@ from marketplace.adapters.storage.base import (
 )
 from marketplace.adapters.storage.local import LocalStorage, UploadRefused
 from marketplace.adapters.storage.s3 import S3Storage
-from marketplace.services.media import new_key
+from marketplace.services.media.uploads import new_key
 
 DATA = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40
 
@@ -145,7 +145,7 @@ def _pending_row(key: str, content_type: str) -> None:
 
 
 def test_s3_presigned_post_policy_fixes_key_type_and_size(app, s3_server, monkeypatch):
-    from tests.media_storage import use_s3
+    from tests.factories.storage import use_s3
 
     use_s3(monkeypatch, app, s3_server)
     storage = get_storage(app)
@@ -163,7 +163,7 @@ def test_s3_presigned_post_policy_fixes_key_type_and_size(app, s3_server, monkey
 
 @pytest.fixture
 def local_storage(app, tmp_path, monkeypatch) -> LocalStorage:
-    from tests.media_storage import use_local
+    from tests.factories.storage import use_local
 
     use_local(monkeypatch, app, tmp_path / "media")
     return get_storage(app)

@@ -7,7 +7,7 @@ import pytest
 from marketplace.extensions import db
 from marketplace.models import Checkout, Order, OrderLine, ProductVariant
 from tests.factories import make_livestream, make_product, make_shop
-from tests.orders.helpers import ADDRESS, checkout_body, line, post_checkout, stock_of
+from tests.factories.orders import ADDRESS, checkout_body, line, post_checkout, stock_of
 
 
 def error_of(response, status, code):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 from marketplace.schemas.orders import CheckoutSchema, checkout_json
-from marketplace.services.checkout import load_checkout
+from marketplace.services.orders.checkout import load_checkout
 from tests.factories import make_product, make_shop
-from tests.orders.helpers import line, post_checkout
+from tests.factories.orders import line, post_checkout
 
 
 def same_as_the_schema(checkout) -> None:

@@ -11,7 +11,7 @@ import requests
 from marketplace.extensions import db
 from marketplace.models import Checkout, Order, ProductVariant
 from tests.factories import headers_for, make_product, make_user
-from tests.orders.helpers import checkout_body, line
+from tests.factories.orders import checkout_body, line
 
 
 def _fire(url: str, requests_to_send: list[tuple[dict, dict]]) -> list[tuple[int, dict]]:

@@ -7,10 +7,10 @@ from datetime import timedelta
 from marketplace.extensions import db
 from marketplace.models import Checkout, Order
 from marketplace.models.base import utcnow
-from marketplace.services.inventory import take_stock
-from marketplace.services.orders import PricedLine, add_order, open_checkout
+from marketplace.services.orders.inventory import take_stock
+from marketplace.services.orders.lifecycle import PricedLine, add_order, open_checkout
 from tests.factories import make_product, make_user
-from tests.orders.helpers import ADDRESS, run_command, stock_of
+from tests.factories.orders import ADDRESS, run_command, stock_of
 
 
 def unpaid_card_checkout(buyer, products, *, age_minutes: int) -> Checkout:

@@ -8,9 +8,9 @@ from datetime import timedelta
 from marketplace.extensions import db
 from marketplace.models import IdempotencyKey, ProductVariant
 from marketplace.models.base import utcnow
-from marketplace.services import idempotency
+from marketplace.services.orders import idempotency
 from tests.factories import make_product
-from tests.orders.helpers import (
+from tests.factories.orders import (
     checkout_body,
     checkouts,
     line,

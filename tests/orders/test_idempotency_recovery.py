@@ -10,10 +10,10 @@ import pytest
 from marketplace.extensions import db
 from marketplace.models import Checkout, IdempotencyKey
 from marketplace.models.base import utcnow
-from marketplace.services import checkout as checkout_service
-from marketplace.services import idempotency
+from marketplace.services.orders import checkout as checkout_service
+from marketplace.services.orders import idempotency
 from tests.factories import make_product
-from tests.orders.helpers import (
+from tests.factories.orders import (
     ADDRESS,
     age_the_key,
     checkout_body,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from marketplace.extensions import db
-from marketplace.services.orders import MOVES
+from marketplace.services.orders.lifecycle import MOVES
 from tests.factories import make_product, make_shop
-from tests.orders.helpers import line, post_checkout, stock_of
+from tests.factories.orders import line, post_checkout, stock_of
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from marketplace.extensions import db
-from tests.media_storage import use_local
+from tests.factories.storage import use_local
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = [

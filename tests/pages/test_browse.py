@@ -12,11 +12,11 @@ import pytest
 from marketplace.extensions import db
 from marketplace.models import User
 from marketplace.models.base import utcnow
-from marketplace.services.ocop import local_today
+from marketplace.services.trade_office.ocop import local_today
 from tests.factories import PASSWORD, make_livestream, make_product, make_shop
-from tests.pages.builders import build_market
+from tests.factories.pages import build_market
+from tests.factories.trade_office import certify
 from tests.pages.conftest import sign_in
-from tests.trade_office_builders import certify
 
 HOME_BUDGET = 60 * 1024
 

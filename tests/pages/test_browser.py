@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, make_product, make_user
-from tests.pages.builders import build_market
+from tests.factories.pages import build_market
 
 pytestmark = pytest.mark.live
 

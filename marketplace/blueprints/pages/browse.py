@@ -14,7 +14,10 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from marketplace.errors import ValidationFailed
 from marketplace.models import User
 from marketplace.schemas.products import dump_product, dump_products
-from marketplace.services import catalog, curation, livestreams, storefront
+from marketplace.services.catalog import products as catalog
+from marketplace.services.catalog import storefront
+from marketplace.services.livestreams import sessions as livestreams
+from marketplace.services.trade_office import curation
 
 
 class ListArgs(Schema):

@@ -13,8 +13,8 @@ from markupsafe import Markup, escape
 
 from marketplace.models import Media
 from marketplace.schemas.media import MediaSchema
-from marketplace.services.imaging import VARIANT_SIZES
-from marketplace.services.ocop import LOCAL_TZ
+from marketplace.services.media.imaging import VARIANT_SIZES
+from marketplace.services.trade_office.ocop import LOCAL_TZ
 
 WEEKDAYS = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
 PLATFORMS = {

@@ -14,7 +14,7 @@ from flask_login import current_user, login_user, logout_user
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from marketplace.services import accounts
-from marketplace.sign_in_throttle import FAILED, throttle_failed_sign_ins
+from marketplace.web.sign_in_throttle import FAILED, throttle_failed_sign_ins
 
 
 def _storable(value: str) -> None:

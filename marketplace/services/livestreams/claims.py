@@ -1,0 +1,204 @@
+"""Orders taken from buyers' comments during a live session ("chốt đơn": ``A2 x3``).
+
+The seller reads a comment, types it in with the buyer's name, phone and address, and gets a
+cash-on-delivery order at the live price, built and stocked exactly as a checkout's (the same
+``take_stock``, ``add_order`` and ``shipping_fee_for``). The order is linked to the account
+registered with the buyer's phone when there is one; no account is ever created, so the
+phone's owner can still register later.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from marketplace.errors import Conflict, ValidationFailed
+from marketplace.extensions import db
+from marketplace.models import (
+    Livestream,
+    LivestreamClaim,
+    LivestreamProduct,
+    Order,
+    Product,
+    ProductVariant,
+    User,
+)
+from marketplace.pagination import SortKey, keyset_page
+from marketplace.services.catalog.products import visible_products_clause
+from marketplace.services.livestreams.comments import UnparseableComment, parse_comment
+from marketplace.services.livestreams.sessions import (
+    lock_owned_livestream,
+    owned_livestream,
+    price_line,
+)
+from marketplace.services.orders import idempotency
+from marketplace.services.orders.inventory import take_stock
+from marketplace.services.orders.lifecycle import (
+    PricedLine,
+    add_order,
+    open_checkout,
+    shipping_fee_for,
+)
+
+# What an Idempotency-Key notes that its request made (services/idempotency.made).
+RESOURCE_TYPE = "livestream_claim"
+
+
+def _claim_options() -> list:
+    """Everything the claim JSON shows (its order in full), in a constant number of queries."""
+    return [
+        selectinload(LivestreamClaim.order).options(
+            joinedload(Order.shop), selectinload(Order.lines), selectinload(Order.history)
+        )
+    ]
+
+
+def _featured(livestream: Livestream, code: str) -> Product:
+    """The visible product shown under ``code`` in this session; 422 ``unknown_code`` else."""
+    product = db.session.scalar(
+        sa.select(Product)
+        .join(LivestreamProduct, LivestreamProduct.product_id == Product.id)
+        .where(
+            LivestreamProduct.livestream_id == livestream.id,
+            LivestreamProduct.code == code,
+            LivestreamProduct.removed_at.is_(None),
+            visible_products_clause(),
+        )
+        .options(selectinload(Product.variants), joinedload(Product.shop))
+    )
+    if product is None:
+        raise ValidationFailed(
+            f"No product is shown as {code} in this livestream.",
+            code="unknown_code",
+            details={"comment": [f"No product is shown as {code} in this livestream."]},
+        )
+    return product
+
+
+def _variant(product: Product, variant_id: str | None) -> ProductVariant:
+    active = [variant for variant in product.variants if variant.status == "active"]
+    if variant_id is not None:
+        chosen = next((variant for variant in active if variant.id == variant_id), None)
+        if chosen is None:
+            raise ValidationFailed.field("variant_id", "Not an active variant of this product.")
+        return chosen
+    if len(active) == 1:
+        return active[0]
+    if not active:
+        raise Conflict("This product can no longer be bought.", code="product_unavailable")
+    choices = "; ".join(
+        f"{variant.id} ({', '.join(str(v) for v in variant.options.values()) or 'default'})"
+        for variant in active
+    )
+    raise ValidationFailed.field(
+        "variant_id",
+        f"This product comes in several variants: choose one of {choices}.",
+        code="variant_required",
+    )
+
+
+def _buyer_id(phone: str, livestream: Livestream) -> str | None:
+    buyer_id = db.session.scalar(sa.select(User.id).where(User.phone == phone))
+    if buyer_id is not None and buyer_id == livestream.shop.owner_id:
+        raise ValidationFailed.field(
+            "buyer_phone", "This is the shop owner's own phone.", code="own_shop"
+        )
+    return buyer_id
+
+
+def take_claim(user: User, livestream_id: str, data: dict) -> LivestreamClaim:
+    """A placed cash-on-delivery order, attributed to the live session, for the buyer who
+    commented; its stock is taken at the live price, or nothing is written at all."""
+    livestream = lock_owned_livestream(user, livestream_id)
+    if livestream.status != "live":
+        raise Conflict(
+            f"Orders are taken from comments only while live; this livestream is "
+            f"{livestream.status}.",
+            code="not_live",
+            details={"status": livestream.status},
+        )
+    if livestream.shop.status != "active":
+        raise Conflict("The shop is suspended.", code="shop_suspended")
+    try:
+        parsed = parse_comment(data["comment"])
+    except UnparseableComment as exc:
+        raise ValidationFailed(
+            str(exc), code="unparseable_comment", details={"comment": [str(exc)]}
+        ) from exc
+    product = _featured(livestream, parsed.code)
+    variant = _variant(product, data.get("variant_id"))
+    buyer_id = _buyer_id(data["buyer_phone"], livestream)
+    price = price_line(product, variant, livestream.id)
+    line = PricedLine(
+        product=product,
+        variant=variant,
+        quantity=parsed.quantity,
+        unit_price=price.unit_price,
+        livestream_id=price.livestream_id,
+    )
+    address = data["shipping_address"]
+    fee = shipping_fee_for(livestream.shop, address["country"])
+    try:
+        take_stock([line.stock_request()])
+        checkout = open_checkout(buyer_id=buyer_id, payment_method="cod", status="placed")
+        order = add_order(
+            checkout,
+            shop=livestream.shop,
+            lines=[line],
+            shipping_address=address,
+            shipping_fee=fee,
+            status="placed",
+            buyer_id=buyer_id,
+            buyer_contact={"name": data["buyer_name"], "phone": data["buyer_phone"]},
+            note=data.get("note"),
+        )
+        claim = LivestreamClaim(
+            livestream_id=livestream.id,
+            comment=data["comment"],
+            code=parsed.code,
+            quantity=parsed.quantity,
+            order=order,
+            created_by=user.id,
+        )
+        db.session.add(claim)
+        db.session.flush()
+        claim_id = claim.id
+        idempotency.made(RESOURCE_TYPE, claim_id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return load_claim(claim_id)
+
+
+def load_claim(claim_id: str) -> LivestreamClaim | None:
+    """A claim with everything its JSON shows (None: there is no such claim)."""
+    db.session.expire_all()
+    return db.session.scalar(
+        sa.select(LivestreamClaim).where(LivestreamClaim.id == claim_id).options(*_claim_options())
+    )
+
+
+def list_claims(
+    user: User, livestream_id: str, *, limit: int, cursor: str | None
+) -> tuple[list[LivestreamClaim], str | None]:
+    """The session's claims, newest first, to its owner; a constant number of queries."""
+    livestream = owned_livestream(user, livestream_id)
+    stmt = (
+        sa.select(LivestreamClaim)
+        .where(LivestreamClaim.livestream_id == livestream.id)
+        .options(*_claim_options())
+    )
+    keys = [
+        SortKey(LivestreamClaim.created_at, descending=True),
+        SortKey(LivestreamClaim.id, descending=True),
+    ]
+    return keyset_page(
+        db.session,
+        stmt,
+        keys,
+        scope=f"claims:{livestream.id}",
+        limit=limit,
+        cursor=cursor,
+        key_values=lambda claim: (claim.created_at, claim.id),
+    )

@@ -1,0 +1,3 @@
+"""Buying: checkout (stock taken by guarded updates, one order per shop), the order lifecycle
+and its history, expiry of unpaid orders, the Idempotency-Key store, card payments through the
+payments adapter, and the provider's events applied once."""

@@ -1,0 +1,490 @@
+"""Orders: how they are built from priced lines, who sees them, and how they move.
+
+Every move an order may make is in one table, ``MOVES``: from which statuses, to which, and
+who may make it. Anything else is 409 ``invalid_transition``. Each move is a compare-and-set on
+the status (so two racing cancellations cannot both return the stock) and is written to the
+order's history.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from marketplace.extensions import db
+from marketplace.models import (
+    Checkout,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Product,
+    ProductVariant,
+    Shop,
+    User,
+)
+from marketplace.models.base import new_id, utcnow
+from marketplace.pagination import SortKey, keyset_page
+from marketplace.services.orders.inventory import StockRequest, return_stock
+
+BUYER, OWNER, SYSTEM = "buyer", "owner", "system"
+
+
+@dataclass(frozen=True)
+class Move:
+    to: str
+    # from status → the parties that may make the move from there
+    sources: Mapping[str, frozenset[str]]
+
+    @property
+    def parties(self) -> frozenset[str]:
+        return frozenset().union(*self.sources.values())
+
+
+def _who(*parties: str) -> frozenset[str]:
+    return frozenset(parties)
+
+
+# The order lifecycle, in one place. `pay` is Stripe reporting a card payment.
+MOVES: dict[str, Move] = {
+    "pay": Move("placed", {"pending_payment": _who(SYSTEM)}),
+    "confirm": Move("confirmed", {"placed": _who(OWNER)}),
+    "ship": Move("shipped", {"confirmed": _who(OWNER)}),
+    "deliver": Move("delivered", {"shipped": _who(OWNER, BUYER)}),
+    "cancel": Move(
+        "cancelled",
+        {
+            "pending_payment": _who(BUYER, OWNER, SYSTEM),
+            "placed": _who(BUYER, OWNER),
+            "confirmed": _who(OWNER),
+        },
+    ),
+    "return": Move("returned", {"shipped": _who(OWNER), "delivered": _who(OWNER)}),
+}
+
+
+class InvalidTransition(Conflict):
+    code, message = "invalid_transition", "The order cannot make this move from its status."
+
+
+# ---------------------------------------------------------------- building
+
+
+@dataclass(frozen=True)
+class VariantOnSale:
+    """A variant as a checkout reads it: a row rather than an entity (checkout._load_products)."""
+
+    id: str
+    options: dict
+    price: int
+    status: str
+
+
+@dataclass(frozen=True)
+class ProductOnSale:
+    """A product as a checkout reads it, with its variants and its shop (an entity, since the
+    orders made from it refer to it)."""
+
+    id: str
+    shop_id: str
+    title: str
+    status: str
+    shop: Shop
+    variants: tuple[VariantOnSale, ...]
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    """A line ready to be copied into an order: what, how many, at which unit price."""
+
+    product: Product | ProductOnSale
+    variant: ProductVariant | VariantOnSale
+    quantity: int
+    unit_price: int
+    livestream_id: str | None = None
+    index: int | None = None
+
+    @property
+    def line_total(self) -> int:
+        return self.unit_price * self.quantity
+
+    def stock_request(self) -> StockRequest:
+        return StockRequest(self.variant.id, self.quantity, self.index, self.product.id)
+
+
+def line_title(product: Product | ProductOnSale, variant: ProductVariant | VariantOnSale) -> str:
+    """The product's title with the variant's option values: what the buyer chose."""
+    values = [str(value) for value in (variant.options or {}).values() if value not in (None, "")]
+    return f"{product.title} ({', '.join(values)})" if values else product.title
+
+
+def shipping_fee_for(shop: Shop, country: str) -> int:
+    """The shop's domestic fee for Vietnam, its international fee elsewhere; 422 if it has none."""
+    fee = shop.shipping_fee if country == "VN" else shop.international_shipping_fee
+    if fee is None:
+        where = "in Vietnam" if country == "VN" else f"to {country}"
+        raise ValidationFailed(
+            f"{shop.name} does not deliver {where}.",
+            code="shipping_unavailable",
+            details={"shipping_address": {"country": [f"{shop.name} does not deliver {where}."]}},
+        )
+    return fee
+
+
+def new_checkout(*, buyer_id: str | None, payment_method: str, status: str) -> Checkout:
+    """A checkout with no orders yet, in the marketplace's currency; not added to the session."""
+    now = utcnow()
+    return Checkout(
+        # Every column is given now, so that the checkout can be written by write_checkout and
+        # rendered from the object as it stands.
+        id=new_id(),
+        buyer_id=buyer_id,
+        payment_method=payment_method,
+        status=status,
+        total=0,
+        currency=current_app.config["CURRENCY"],
+        payment_intent_id=None,
+        client_secret=None,
+        payment_failure=None,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def open_checkout(*, buyer_id: str | None, payment_method: str, status: str) -> Checkout:
+    """``new_checkout``, added to the session (flushed with it, not committed)."""
+    checkout = new_checkout(buyer_id=buyer_id, payment_method=payment_method, status=status)
+    db.session.add(checkout)
+    return checkout
+
+
+def new_order(
+    checkout: Checkout,
+    *,
+    shop: Shop,
+    lines: Iterable[PricedLine],
+    shipping_address: dict,
+    shipping_fee: int,
+    status: str,
+    buyer_id: str | None,
+    buyer_contact: dict | None = None,
+    note: str | None = None,
+) -> Order:
+    """One shop's order under ``checkout``: titles and prices copied, integer totals added up.
+
+    Stock is not touched here (see inventory.take_stock); nothing is added to the session.
+    """
+    now = checkout.created_at
+    order = Order(
+        id=new_id(),
+        checkout=checkout,
+        checkout_id=checkout.id,
+        shop=shop,
+        shop_id=shop.id,
+        buyer_id=buyer_id,
+        buyer_contact=buyer_contact,
+        status=status,
+        payment_method=checkout.payment_method,
+        payment_status="unpaid",
+        currency=checkout.currency,
+        shipping_address=dict(shipping_address),
+        shipping_fee=shipping_fee,
+        note=note,
+        carrier=None,
+        tracking_number=None,
+        created_at=now,
+        updated_at=now,
+    )
+    for position, line in enumerate(lines):
+        order.lines.append(
+            OrderLine(
+                id=new_id(),
+                order_id=order.id,
+                position=position,
+                product_id=line.product.id,
+                variant_id=line.variant.id,
+                title=line_title(line.product, line.variant),
+                unit_price=line.unit_price,
+                quantity=line.quantity,
+                line_total=line.line_total,
+                livestream_id=line.livestream_id,
+            )
+        )
+    # A new order has no history yet; saying so spares a query when it is shown.
+    set_committed_value(order, "history", [])
+    order.subtotal = sum(line.line_total for line in order.lines)
+    order.total = order.subtotal + shipping_fee
+    checkout.total += order.total
+    return order
+
+
+def add_order(checkout: Checkout, **fields) -> Order:
+    """``new_order`` (same keywords), added to the session: flushed with it, not committed."""
+    order = new_order(checkout, **fields)
+    db.session.add(order)
+    return order
+
+
+def _row(obj, table: sa.Table, prefix: str = "") -> dict:
+    return {prefix + column.key: getattr(obj, column.key) for column in table.columns}
+
+
+def write_checkout(checkout: Checkout) -> None:
+    """Insert a checkout made by ``new_checkout`` and ``new_order``, with its orders and their
+    lines: three INSERTs whatever the number of shops and lines; nothing is committed.
+
+    Written with Core rather than flushed by the session: the unit of work's bookkeeping for
+    these few rows cost more than everything else a checkout does (a flash sale's hottest
+    path). The objects become detached, as if loaded by an earlier session: complete, ready
+    to be rendered, and never inserted twice.
+    """
+    orders = list(checkout.orders)
+    lines = [line for order in orders for line in order.lines]
+    # The session's connection (its transaction) straight away: these statements need none of
+    # the session's ORM handling.
+    connection = db.session.connection()
+    if len(lines) == 1 and connection.dialect.name == "postgresql":
+        # One shop, one line (a livestream buyer's usual checkout): one statement, one round
+        # trip, the checkout and its order written by WITH clauses run before the foreign keys
+        # are checked at its end.
+        connection.execute(
+            _single_line_checkout(),
+            {
+                **_row(checkout, _CHECKOUTS, "checkout_"),
+                **_row(orders[0], _ORDERS, "order_"),
+                **_row(lines[0], _ORDER_LINES, "line_"),
+            },
+        )
+    else:
+        connection.execute(_INSERT_CHECKOUT, [_row(checkout, _CHECKOUTS)])
+        connection.execute(_INSERT_ORDER, [_row(order, _ORDERS) for order in orders])
+        connection.execute(_INSERT_ORDER_LINE, [_row(line, _ORDER_LINES) for line in lines])
+    for obj in (checkout, *orders, *lines):
+        make_transient_to_detached(obj)
+
+
+def _bound_values(table: sa.Table, prefix: str) -> dict:
+    return {c.key: sa.bindparam(prefix + c.key, type_=c.type) for c in table.columns}
+
+
+@functools.cache
+def _single_line_checkout() -> sa.Insert:
+    """INSERT of a checkout's only line, WITH the INSERTs of the checkout and its order."""
+    return (
+        sa.insert(_ORDER_LINES)
+        .values(_bound_values(_ORDER_LINES, "line_"))
+        .add_cte(sa.insert(_CHECKOUTS).values(_bound_values(_CHECKOUTS, "checkout_")).cte("c"))
+        .add_cte(sa.insert(_ORDERS).values(_bound_values(_ORDERS, "order_")).cte("o"))
+    )
+
+
+_CHECKOUTS, _ORDERS, _ORDER_LINES = Checkout.__table__, Order.__table__, OrderLine.__table__
+_INSERT_CHECKOUT = sa.insert(_CHECKOUTS)
+_INSERT_ORDER = sa.insert(_ORDERS)
+_INSERT_ORDER_LINE = sa.insert(_ORDER_LINES)
+
+
+def stock_of(order: Order) -> list[StockRequest]:
+    return [
+        StockRequest(line.variant_id, line.quantity, line.position, line.product_id)
+        for line in order.lines
+    ]
+
+
+# ---------------------------------------------------------------- seeing
+
+
+def with_details(stmt: sa.Select) -> sa.Select:
+    """Everything the Order JSON shows, in a constant number of queries."""
+    return stmt.options(
+        joinedload(Order.shop), selectinload(Order.lines), selectinload(Order.history)
+    )
+
+
+def parties_of(order: Order, user: User | None) -> frozenset[str]:
+    """Who ``user`` is to this order: its buyer, its shop's owner, or (None) the system."""
+    if user is None:
+        return _who(SYSTEM)
+    parties = set()
+    if order.buyer_id is not None and order.buyer_id == user.id:
+        parties.add(BUYER)
+    if order.shop.owner_id == user.id:
+        parties.add(OWNER)
+    return frozenset(parties)
+
+
+def get_order(order_id: str, user: User) -> Order:
+    """The order, to its buyer and its shop's owner only (404 to anyone else)."""
+    order = db.session.scalar(with_details(sa.select(Order).where(Order.id == order_id)))
+    if order is None or not parties_of(order, user):
+        raise NotFound("No such order.")
+    return order
+
+
+def find_shop(ref: str) -> Shop | None:
+    return db.session.scalar(sa.select(Shop).where(sa.or_(Shop.id == ref, Shop.slug == ref)))
+
+
+def list_orders(
+    user: User,
+    *,
+    shop: str | None = None,
+    status: str | None = None,
+    payment_status: str | None = None,
+    limit: int,
+    cursor: str | None = None,
+) -> tuple[list[Order], str | None]:
+    """The buyer's own orders, or (``shop``) a shop's orders to its owner; newest first."""
+    stmt = with_details(sa.select(Order))
+    if shop is None:
+        stmt = stmt.where(Order.buyer_id == user.id)
+        scope = f"orders:buyer:{user.id}"
+    else:
+        found = find_shop(shop)
+        if found is None or (found.owner_id != user.id and found.status != "active"):
+            raise NotFound("No such shop.")
+        if found.owner_id != user.id:
+            raise Forbidden("Only the shop's owner sees its orders.", code="not_shop_owner")
+        stmt = stmt.where(Order.shop_id == found.id)
+        scope = f"orders:shop:{found.id}"
+    if status:
+        stmt = stmt.where(Order.status == status)
+    if payment_status:
+        stmt = stmt.where(Order.payment_status == payment_status)
+    keys = [SortKey(Order.created_at, descending=True), SortKey(Order.id, descending=True)]
+    return keyset_page(
+        db.session,
+        stmt,
+        keys,
+        scope=scope,
+        limit=limit,
+        cursor=cursor,
+        key_values=lambda order: (order.created_at, order.id),
+    )
+
+
+# ---------------------------------------------------------------- moving
+
+
+def move_order(order: Order, action: str, actor: User | None, reason: str | None = None) -> str:
+    """Make one move of ``MOVES`` and record it; returns the status it left. Flushes only.
+
+    403 when ``actor`` may never make this move, 409 ``invalid_transition`` when not from the
+    order's status (or when a concurrent request moved the order first).
+    """
+    move = MOVES[action]
+    parties = parties_of(order, actor)
+    if not parties & move.parties:
+        raise Forbidden(f"You may not {action} this order.", code="not_allowed")
+    current = order.status
+    if not parties & move.sources.get(current, frozenset()):
+        raise InvalidTransition(
+            f"A {current.replace('_', ' ')} order cannot be moved to {move.to}.",
+            details={"status": current, "action": action},
+        )
+    now = utcnow()
+    moved = db.session.execute(
+        sa.update(Order)
+        .where(Order.id == order.id, Order.status == current)
+        .values(status=move.to, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        raise InvalidTransition(
+            "The order changed meanwhile; reload it.", details={"action": action}
+        )
+    set_committed_value(order, "status", move.to)
+    set_committed_value(order, "updated_at", now)
+    db.session.add(
+        OrderEvent(
+            order_id=order.id,
+            from_status=current,
+            to_status=move.to,
+            actor_id=actor.id if actor is not None else None,
+            reason=reason,
+            created_at=now,
+        )
+    )
+    return current
+
+
+def _load_for_move(order_id: str, user: User) -> Order:
+    return get_order(order_id, user)
+
+
+def _reloaded(order_id: str) -> Order:
+    db.session.expire_all()
+    return db.session.scalar(with_details(sa.select(Order).where(Order.id == order_id)))
+
+
+def confirm_order(order_id: str, user: User) -> Order:
+    """The shop's owner accepts a placed order."""
+    order = _load_for_move(order_id, user)
+    move_order(order, "confirm", user)
+    db.session.commit()
+    return _reloaded(order_id)
+
+
+def ship_order(order_id: str, user: User, *, carrier: str, tracking_number: str) -> Order:
+    """The shop's owner hands a confirmed order to a carrier."""
+    order = _load_for_move(order_id, user)
+    move_order(order, "ship", user)
+    order.carrier = carrier
+    order.tracking_number = tracking_number
+    db.session.commit()
+    return _reloaded(order_id)
+
+
+def deliver_order(order_id: str, user: User) -> Order:
+    """A shipped order arrived; cash on delivery was collected, so it is paid."""
+    order = _load_for_move(order_id, user)
+    move_order(order, "deliver", user)
+    if order.payment_method == "cod":
+        order.payment_status = "paid"
+    db.session.commit()
+    return _reloaded(order_id)
+
+
+def cancel_order(order_id: str, user: User, *, reason: str | None = None) -> Order:
+    """Cancel before shipping: every line's stock returns; a paid card order is refunded."""
+    from marketplace.services.orders import payments
+
+    order = _load_for_move(order_id, user)
+    move_order(order, "cancel", user, reason)
+    return_stock(stock_of(order))
+    refunds = payments.owe_refund(order) if order.payment_status == "paid" else []
+    checkout_id = order.checkout_id
+    unpaid_card = order.payment_method == "stripe" and order.payment_status == "unpaid"
+    if unpaid_card:
+        payments.close_unpaid_checkout(checkout_id, "cancelled before payment")
+    db.session.commit()
+    payments.settle_refunds(refunds)
+    if unpaid_card:
+        payments.release_unneeded_intent(checkout_id)
+    return _reloaded(order_id)
+
+
+def return_order(order_id: str, user: User, *, reason: str, restock: bool) -> Order:
+    """A shipped or delivered order came back: stock returns when ``restock``; money goes back."""
+    from marketplace.services.orders import payments
+
+    order = _load_for_move(order_id, user)
+    move_order(order, "return", user, reason)
+    if restock:
+        return_stock(stock_of(order))
+    refunds: list[str] = []
+    if order.payment_status == "paid":
+        if order.payment_method == "cod":
+            # The courier hands the cash back; no provider to call.
+            order.payment_status = "refunded"
+        else:
+            refunds = payments.owe_refund(order)
+    db.session.commit()
+    payments.settle_refunds(refunds)
+    return _reloaded(order_id)

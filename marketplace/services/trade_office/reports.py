@@ -1,0 +1,257 @@
+"""Reports for the trade office, as defined at the end of API.md.
+
+Orders count when ``placed``, ``confirmed``, ``shipped`` or ``delivered`` and were created within
+the local (Asia/Ho_Chi_Minh) days ``from``..``to``, both inclusive. Every figure is aggregated by
+the database (GROUP BY), so a report costs the same few queries whatever the number of orders.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
+from marketplace.extensions import db
+from marketplace.models import Category, OcopCertificate, Order, OrderLine, Product, Shop
+from marketplace.services.catalog.products import visible_products_clause
+from marketplace.services.trade_office.ocop import LOCAL_TZ, local_today
+
+COUNTED_STATUSES = ("placed", "confirmed", "shipped", "delivered")
+ORDER_GROUPS = ("commune", "shop", "month")
+LINE_GROUPS = ("ocop_stars", "category")
+GROUPS = ORDER_GROUPS + LINE_GROUPS
+CSV_COLUMNS = ("key", "orders", "units", "revenue")
+
+
+class local_month(FunctionElement):
+    """The month of a UTC timestamp in Vietnam's time, as a value cheap to group by.
+
+    Vietnam has kept UTC+7 without daylight saving since 1975, so adding seven hours is exact
+    and spares a time-zone lookup per row.
+    """
+
+    inherit_cache = True
+
+
+@compiles(local_month, "postgresql")
+def _local_month_postgresql(element, compiler, **kw):
+    (timestamp,) = element.clauses
+    # AT TIME ZONE 'UTC' first: date_trunc and to_char of a timestamptz would follow the
+    # session's TimeZone setting, which is not ours to assume. Migration trade_office_0002 keeps
+    # statistics on exactly this expression so that the planner knows there are few months.
+    local = f"({compiler.process(timestamp, **kw)} AT TIME ZONE 'UTC') + interval '7 hours'"
+    return f"date_trunc('month', {local})"
+
+
+@compiles(local_month)
+def _local_month_sqlite(element, compiler, **kw):
+    # SQLite keeps UTC as text: the month's label is as cheap as any other value.
+    (timestamp,) = element.clauses
+    return f"strftime('%Y-%m', datetime({compiler.process(timestamp, **kw)}, '+7 hours'))"
+
+
+class month_label(FunctionElement):
+    """``YYYY-MM`` of a ``local_month`` value, computed once per group rather than per row."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(month_label, "postgresql")
+def _month_label_postgresql(element, compiler, **kw):
+    (month,) = element.clauses
+    return f"to_char({compiler.process(month, **kw)}, 'YYYY-MM')"
+
+
+@compiles(month_label)
+def _month_label_sqlite(element, compiler, **kw):
+    (month,) = element.clauses
+    return compiler.process(month, **kw)
+
+
+def local_day_bounds(
+    first: date | None, last: date | None
+) -> tuple[datetime | None, datetime | None]:
+    """The UTC instants where local day ``first`` starts and local day ``last`` ends.
+
+    None for no bound, including the calendar's own ends (whose neighbours do not exist).
+    """
+    start = end = None
+    if first is not None and first > date.min:
+        start = datetime.combine(first, time(), LOCAL_TZ).astimezone(UTC)
+    if last is not None and last < date.max:
+        end = datetime.combine(last + timedelta(days=1), time(), LOCAL_TZ).astimezone(UTC)
+    return start, end
+
+
+def _counted(first: date | None, last: date | None) -> list[sa.ColumnElement[bool]]:
+    start, end = local_day_bounds(first, last)
+    conditions = [Order.status.in_(COUNTED_STATUSES)]
+    if start is not None:
+        conditions.append(Order.created_at >= start)
+    if end is not None:
+        conditions.append(Order.created_at < end)
+    return conditions
+
+
+def _valid_certificate_join():
+    """ON clause for a product's current certificate that is still valid today."""
+    return sa.and_(
+        OcopCertificate.product_id == Product.id,
+        OcopCertificate.is_current.is_(True),
+        OcopCertificate.expires_on >= local_today(),
+    )
+
+
+def overview(first: date | None, last: date | None) -> dict:
+    """Shops, visible products and OCOP products today; orders and revenue of the period.
+
+    Two queries: one scan of the period's orders and one of their lines, side by side with the
+    catalogue counts; then the OCOP products by stars.
+    """
+    counted = _counted(first, last)
+    orders = (
+        sa.select(
+            sa.func.count(Order.id).label("orders"),
+            sa.func.coalesce(sa.func.sum(Order.total), 0).label("revenue"),
+        )
+        .where(*counted)
+        .subquery()
+    )
+    live_total = sa.case((OrderLine.livestream_id.is_not(None), OrderLine.line_total), else_=0)
+    lines = (
+        sa.select(
+            sa.func.coalesce(sa.func.sum(OrderLine.line_total), 0).label("line_revenue"),
+            sa.func.coalesce(sa.func.sum(live_total), 0).label("livestream_revenue"),
+        )
+        .select_from(OrderLine)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(*counted)
+        .subquery()
+    )
+    figures = (
+        db.session.execute(
+            sa.select(
+                sa.select(sa.func.count(Shop.id))
+                .where(Shop.status == "active")
+                .scalar_subquery()
+                .label("shops"),
+                sa.select(sa.func.count(Product.id))
+                .where(visible_products_clause())
+                .scalar_subquery()
+                .label("active_products"),
+                orders,
+                lines,
+            ).select_from(orders.join(lines, sa.true()))
+        )
+        .mappings()
+        .one()
+    )
+    ocop = dict.fromkeys(("3", "4", "5"), 0)
+    for stars, count in db.session.execute(
+        sa.select(OcopCertificate.stars, sa.func.count(Product.id))
+        .select_from(Product)
+        .join(OcopCertificate, _valid_certificate_join())
+        .where(visible_products_clause())
+        .group_by(OcopCertificate.stars)
+    ):
+        ocop[str(stars)] = count
+    line_revenue = int(figures["line_revenue"])
+    livestream_revenue = int(figures["livestream_revenue"])
+    return {
+        "shops": figures["shops"],
+        "active_products": figures["active_products"],
+        "ocop_products": ocop,
+        "orders": figures["orders"],
+        "revenue": int(figures["revenue"]),
+        "line_revenue": line_revenue,
+        "livestream_revenue": livestream_revenue,
+        "livestream_share": round(livestream_revenue / line_revenue, 4) if line_revenue else 0.0,
+    }
+
+
+def _order_rows(group_by: str, counted) -> sa.Select:
+    """Orders and revenue per key, and units per key, aggregated apart and joined on the key.
+
+    Aggregating the lines apart (rather than per order, then per key) spares the database a
+    group for every order: two hash aggregates of a handful of keys.
+    """
+    key = {
+        "commune": Shop.commune,
+        "shop": Shop.slug,
+        "month": local_month(Order.created_at),
+    }[group_by]
+
+    def keyed(stmt: sa.Select) -> sa.Select:
+        stmt = stmt.where(*counted).group_by(key)
+        return stmt if group_by == "month" else stmt.join(Shop, Shop.id == Order.shop_id)
+
+    orders = keyed(
+        sa.select(
+            key.label("key"),
+            sa.func.count(Order.id).label("orders"),
+            sa.func.sum(Order.total).label("revenue"),
+        ).select_from(Order)
+    ).subquery()
+    units = keyed(
+        sa.select(key.label("key"), sa.func.sum(OrderLine.quantity).label("units"))
+        .select_from(Order)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+    ).subquery()
+    label = month_label(orders.c.key) if group_by == "month" else orders.c.key
+    return sa.select(label.label("key"), orders.c.orders, units.c.units, orders.c.revenue).join(
+        units, units.c.key == orders.c.key
+    )
+
+
+def _line_rows(group_by: str, counted) -> sa.Select:
+    """Lines grouped by their product's stars (valid today) or category; revenue of lines."""
+    lines = (
+        sa.select(OrderLine.order_id, OrderLine.quantity, OrderLine.line_total)
+        .select_from(OrderLine)
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(Product, Product.id == OrderLine.product_id)
+        .where(*counted)
+    )
+    if group_by == "ocop_stars":
+        key = sa.func.coalesce(sa.cast(OcopCertificate.stars, sa.String), "none")
+        lines = lines.outerjoin(OcopCertificate, _valid_certificate_join())
+    else:
+        key = sa.func.coalesce(Category.slug, "none")
+        lines = lines.outerjoin(Category, Category.id == Product.category_id)
+    lines = lines.add_columns(key.label("key")).subquery()
+    return sa.select(
+        lines.c.key,
+        sa.func.count(sa.distinct(lines.c.order_id)).label("orders"),
+        sa.func.sum(lines.c.quantity).label("units"),
+        sa.func.sum(lines.c.line_total).label("revenue"),
+    ).group_by(lines.c.key)
+
+
+def sales(group_by: str, first: date | None, last: date | None) -> list[dict]:
+    """Rows ``{key, orders, units, revenue}`` sorted by key, in one query."""
+    counted = _counted(first, last)
+    stmt = (
+        _order_rows(group_by, counted)
+        if group_by in ORDER_GROUPS
+        else _line_rows(group_by, counted)
+    )
+    return [
+        {"key": key, "orders": orders, "units": int(units), "revenue": int(revenue)}
+        for key, orders, units, revenue in db.session.execute(
+            stmt.order_by(stmt.selected_columns.key)
+        )
+    ]
+
+
+def sales_csv(rows: list[dict]) -> str:
+    """The rows as CSV with a header row."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()

@@ -1,0 +1,125 @@
+"""The catalog's seams: visible_products_clause, dump_products, search columns."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from marketplace.extensions import db
+from marketplace.models import OcopApplication, OcopCertificate, Product
+from marketplace.schemas.products import ProductSchema, dump_product, dump_products
+from marketplace.services.catalog import products as catalog
+from marketplace.services.catalog import shops
+from marketplace.services.catalog.products import search_text, visible_products_clause
+from marketplace.services.trade_office.ocop import local_today
+from tests.factories import make_product, make_shop, make_user
+
+
+def certify(product: Product, stars: int, expires_on: date) -> OcopCertificate:
+    officer = make_user("officer")
+    issued = expires_on - timedelta(days=3 * 365)
+    application = OcopApplication(
+        product_id=product.id,
+        status="approved",
+        claimed_stars=stars,
+        stars=stars,
+        certificate_number=f"OCOP-{product.id[:6]}",
+        issuer="UBND tỉnh Sơn La",
+        issued_on=issued,
+        expires_on=expires_on,
+        submitted_by=product.shop.owner_id,
+        reviewed_by=officer.id,
+    )
+    db.session.add(application)
+    db.session.flush()
+    certificate = OcopCertificate(
+        product_id=product.id,
+        application_id=application.id,
+        stars=stars,
+        certificate_number=application.certificate_number,
+        issuer=application.issuer,
+        issued_on=issued,
+        expires_on=expires_on,
+    )
+    db.session.add(certificate)
+    db.session.commit()
+    return certificate
+
+
+def test_visible_products_clause_needs_no_join():
+    shown = make_product(make_shop(), title="Shown")
+    make_product(shown.shop, status="draft")
+    make_product(make_shop(status="suspended"))
+    visible = db.session.scalars(sa.select(Product.id).where(visible_products_clause())).all()
+    assert visible == [shown.id]
+
+
+def test_dump_products_of_nothing_runs_no_query(count_queries):
+    with count_queries() as counter:
+        assert dump_products([]) == []
+    assert counter.count == 0
+
+
+def test_dump_products_shows_ocop_and_costs_constant_queries(app, count_queries):
+    shop = make_shop()
+    products = [make_product(shop, title=f"Chè {n}") for n in range(12)]
+    certify(products[0], 4, local_today() + timedelta(days=400))
+    certify(products[1], 5, local_today() - timedelta(days=1))
+    counts = []
+    for size in (1, 12):
+        db.session.expire_all()
+        batch = db.session.scalars(
+            sa.select(Product).where(Product.id.in_([p.id for p in products[:size]]))
+        ).all()
+        with count_queries() as counter:
+            dumped = dump_products(batch)
+        counts.append(counter.count)
+    assert counts[0] == counts[1] <= 5
+    by_id = {item["id"]: item for item in dumped}
+    assert by_id[products[0].id]["ocop"]["stars"] == 4
+    assert by_id[products[0].id]["ocop"]["status"] == "certified"
+    assert by_id[products[1].id]["ocop"]["status"] == "expired"
+    assert by_id[products[2].id]["ocop"] is None
+    assert set(dump_product(products[0])) == set(ProductSchema().fields)
+
+
+def test_ocop_min_stars_counts_only_valid_certificates(client):
+    shop = make_shop()
+    three, five, lapsed = (make_product(shop, title=t) for t in ("Ba sao", "Năm sao", "Hết hạn"))
+    certify(three, 3, local_today() + timedelta(days=30))
+    certify(five, 5, local_today() + timedelta(days=30))
+    certify(lapsed, 5, local_today() - timedelta(days=30))
+
+    def found(stars):
+        items = client.get(f"/api/v1/products?ocop_min_stars={stars}").get_json()["items"]
+        return {item["id"] for item in items}
+
+    assert found(3) == {three.id, five.id}
+    assert found(4) == found(5) == {five.id}
+
+
+def test_search_text_keeps_parts_apart():
+    assert search_text("Khăn piêu", "Đỏ tươi", "Thổ cẩm") == "khan pieu\ndo tuoi\ntho cam"
+    assert search_text("Khăn", None, "Shop") == "khan\nshop"
+
+
+def test_services_keep_the_derived_columns():
+    owner = make_user("artisan")
+    shop = shops.create_shop(owner, name="Nhà Mùa", commune="Tô Múa")
+    product = catalog.create_product(
+        shop,
+        title="  Váy ĐỎ ",
+        description="Vải lanh",
+        variants=[
+            {"options": {"size": "S"}, "price": 300, "stock": 1},
+            {"options": {"size": "M"}, "price": 200, "stock": 1},
+        ],
+    )
+    assert (product.title, product.title_search, product.price) == ("Váy ĐỎ", "vay do", 200)
+    assert product.text_search == "vay do\nvai lanh\nnha mua"
+    catalog.update_product(product, {"variants": [{"id": product.variants[0].id}]})
+    assert product.price == 300
+    shops.update_shop(shop, {"name": "Nhà Sấu"})
+    db.session.expire_all()
+    assert db.session.get(Product, product.id).text_search.endswith("nha sau")
