@@ -13,24 +13,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from marshmallow import Schema, fields, post_load, validate
 
 from marketplace.errors import BadRequest
 
 DEFAULT_LIMIT = 24
 MAX_LIMIT = 100
-
-
-class PaginationArgs(Schema):
-    """``?limit=`` (default 24, clamped to 100) and ``?cursor=``."""
-
-    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=2000))
-
-    @post_load
-    def clamp_limit(self, data, **kwargs):
-        data["limit"] = min(data["limit"], MAX_LIMIT)
-        return data
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ from flask.views import MethodView
 from marshmallow import ValidationError
 
 from marketplace.errors import ValidationFailed
-from marketplace.pagination import PaginationArgs, page_body
+from marketplace.pagination import page_body
+from marketplace.schemas.common import PaginationArgs
 from marketplace.schemas.livestreams import (
     CalendarArgs,
     ClaimPageSchema,

@@ -13,7 +13,7 @@ from marketplace.schemas.orders import (
     ReturnSchema,
     ShipSchema,
 )
-from marketplace.services.orders import lifecycle as orders
+from marketplace.services.orders import actions, lifecycle
 from marketplace.web.api import Blueprint
 from marketplace.web.authentication import require_user
 from marketplace.web.request_rules import sign_in_first
@@ -29,7 +29,7 @@ class Orders(MethodView):
     def get(self, args):
         """The caller's own orders, or with `?shop=` (its owner only) that shop's; newest first."""
         user = require_user()
-        items, next_cursor = orders.list_orders(user, **args)
+        items, next_cursor = lifecycle.list_orders(user, **args)
         return page_body(items, next_cursor)
 
 
@@ -38,7 +38,7 @@ class OrderById(MethodView):
     @blp.response(200, OrderSchema)
     def get(self, order_id):
         """An order, to its buyer and its shop's owner (404 to anyone else)."""
-        return orders.get_order(order_id, require_user())
+        return lifecycle.get_order(order_id, require_user())
 
 
 @blp.route("/orders/<order_id>/confirm")
@@ -47,7 +47,7 @@ class ConfirmOrder(MethodView):
     @blp.response(200, OrderSchema)
     def post(self, order_id):
         """The shop's owner accepts a placed order: `placed` → `confirmed`."""
-        return orders.confirm_order(order_id, require_user())
+        return actions.confirm_order(order_id, require_user())
 
 
 @blp.route("/orders/<order_id>/ship")
@@ -57,7 +57,7 @@ class ShipOrder(MethodView):
     @blp.response(200, OrderSchema)
     def post(self, data, order_id):
         """The shop's owner ships: `confirmed` → `shipped`, with carrier and tracking number."""
-        return orders.ship_order(order_id, require_user(), **data)
+        return actions.ship_order(order_id, require_user(), **data)
 
 
 @blp.route("/orders/<order_id>/deliver")
@@ -66,7 +66,7 @@ class DeliverOrder(MethodView):
     @blp.response(200, OrderSchema)
     def post(self, order_id):
         """`shipped` → `delivered` (owner or buyer); cash on delivery becomes paid."""
-        return orders.deliver_order(order_id, require_user())
+        return actions.deliver_order(order_id, require_user())
 
 
 @blp.route("/orders/<order_id>/cancel")
@@ -77,7 +77,7 @@ class CancelOrder(MethodView):
     def post(self, data, order_id):
         """Cancel (buyer before `confirmed`, owner before `shipped`): stock returns, a paid
         card order is refunded."""
-        return orders.cancel_order(order_id, require_user(), **data)
+        return actions.cancel_order(order_id, require_user(), **data)
 
 
 @blp.route("/orders/<order_id>/return")
@@ -88,4 +88,4 @@ class ReturnOrder(MethodView):
     def post(self, data, order_id):
         """The parcel came back (`shipped` or `delivered` → `returned`): stock returns when
         `restock`; the buyer's money goes back."""
-        return orders.return_order(order_id, require_user(), **data)
+        return actions.return_order(order_id, require_user(), **data)

@@ -28,7 +28,8 @@ from flask import Response, current_app, jsonify, url_for
 from flask.views import MethodView
 
 from marketplace.models import Role
-from marketplace.pagination import PaginationArgs, page_body
+from marketplace.pagination import page_body
+from marketplace.schemas.common import PaginationArgs
 from marketplace.schemas.products import ProductSchema, product_response
 from marketplace.schemas.shops import ShopSchema
 from marketplace.schemas.trade_office import (

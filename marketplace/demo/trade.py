@@ -49,16 +49,16 @@ from marketplace.schemas.orders import CheckoutRequestSchema
 from marketplace.schemas.trade_office import ApplicationCreateSchema
 from marketplace.services.livestreams import claims as livestream_claims
 from marketplace.services.livestreams import sessions as livestreams
-from marketplace.services.orders import checkout
+from marketplace.services.orders import actions, checkout
 from marketplace.services.orders import lifecycle as orders
 from marketplace.services.trade_office import curation, ocop
 
 MOVE_SERVICES = {
-    "confirm": orders.confirm_order,
-    "ship": orders.ship_order,
-    "deliver": orders.deliver_order,
-    "cancel": orders.cancel_order,
-    "return": orders.return_order,
+    "confirm": actions.confirm_order,
+    "ship": actions.ship_order,
+    "deliver": actions.deliver_order,
+    "cancel": actions.cancel_order,
+    "return": actions.return_order,
 }
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, post_load, validate
 
+from marketplace.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from marketplace.services.phones import InvalidPhone, normalise_phone
 
 
@@ -47,3 +48,15 @@ class Money(fields.Integer):
 
     def __init__(self, **kwargs):
         super().__init__(strict=True, **kwargs)
+
+
+class PaginationArgs(Schema):
+    """``?limit=`` (default 24, clamped to 100) and ``?cursor=``."""
+
+    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+    @post_load
+    def clamp_limit(self, data, **kwargs):
+        data["limit"] = min(data["limit"], MAX_LIMIT)
+        return data

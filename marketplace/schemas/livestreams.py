@@ -14,8 +14,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from marketplace.pagination import PaginationArgs
-from marketplace.schemas.common import PhoneNumber, Timestamp, drop_nulls
+from marketplace.schemas.common import PaginationArgs, PhoneNumber, Timestamp, drop_nulls
 from marketplace.schemas.orders import OrderSchema, ShippingAddressSchema
 from marketplace.schemas.products import MAX_PRICE, WholeNumber
 from marketplace.services.livestreams.links import (

@@ -7,8 +7,7 @@ from flask import Response, jsonify
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from marketplace.models.order import ORDER_STATUSES, PAYMENT_STATUSES
-from marketplace.pagination import PaginationArgs
-from marketplace.schemas.common import Money, Timestamp
+from marketplace.schemas.common import Money, PaginationArgs, Timestamp
 from marketplace.services.phones import InvalidPhone, is_vietnamese, normalise_phone
 
 # Every region phonenumbers knows is an ISO 3166-1 alpha-2 code of a real place (plus "001"

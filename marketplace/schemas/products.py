@@ -17,8 +17,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate, val
 
 from marketplace.extensions import db
 from marketplace.models import Media, Product, ProductImage, ProductVariant, Shop
-from marketplace.pagination import PaginationArgs
-from marketplace.schemas.common import drop_nulls
+from marketplace.schemas.common import PaginationArgs, drop_nulls
 from marketplace.schemas.media import MediaSchema, image_ids_field
 from marketplace.services.catalog import categories
 from marketplace.services.trade_office.ocop import current_certificates, ocop_json

@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from marshmallow import Schema, fields, post_load, validate
 
-from marketplace.pagination import PaginationArgs
-from marketplace.schemas.common import PhoneNumber
+from marketplace.schemas.common import PaginationArgs, PhoneNumber
 from marketplace.schemas.media import MediaSchema, media_id_field
 from marketplace.schemas.products import WholeNumber, not_blank
 

@@ -14,8 +14,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from marketplace.pagination import PaginationArgs
-from marketplace.schemas.common import drop_nulls
+from marketplace.schemas.common import PaginationArgs, drop_nulls
 from marketplace.schemas.media import MediaSchema
 from marketplace.schemas.products import ProductSchema, WholeNumber, dump_products
 from marketplace.services.trade_office.curation import CollectionView

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from flask import current_app
@@ -13,11 +14,15 @@ from marketplace.extensions import db
 from marketplace.models import ApiToken, User
 from marketplace.models.base import utcnow
 from marketplace.services.phones import InvalidPhone, normalise_phone
-from marketplace.web.authentication import hash_token
 
 
 class InvalidCredentials(DomainError):
     status, code, message = 401, "invalid_credentials", "The login or the password is wrong."
+
+
+def hash_token(raw: str) -> str:
+    """What is stored of a bearer token: its SHA-256 (a token is random, so no salt is needed)."""
+    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def hash_password(password: str) -> str:

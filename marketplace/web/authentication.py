@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import sqlalchemy as sa
 from flask import g, request
 
 from marketplace.errors import Forbidden, Unauthorized
 from marketplace.extensions import db, login_manager
 from marketplace.models import ApiToken, Role, User
-
-
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+from marketplace.services.accounts import hash_token
 
 
 def bearer_token() -> str | None:

@@ -9,7 +9,7 @@ from werkzeug.security import generate_password_hash
 
 from marketplace.extensions import db
 from marketplace.models import ApiToken, Product, ProductVariant, Shop, User
-from marketplace.web.authentication import hash_token
+from marketplace.services.accounts import hash_token
 
 PASSWORD = "correct horse battery"
 _sequence = itertools.count(1)

@@ -3,7 +3,8 @@
 Every move an order may make is in one table, ``MOVES``: from which statuses, to which, and
 who may make it. Anything else is 409 ``invalid_transition``. Each move is a compare-and-set on
 the status (so two racing cancellations cannot both return the stock) and is written to the
-order's history.
+order's history. The moves people ask for (with the stock and money they carry) are in
+``actions``, above this module and ``payments``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from marketplace.models import (
 )
 from marketplace.models.base import new_id, utcnow
 from marketplace.pagination import SortKey, keyset_page
-from marketplace.services.orders.inventory import StockRequest, return_stock
+from marketplace.services.orders.inventory import StockRequest
 
 BUYER, OWNER, SYSTEM = "buyer", "owner", "system"
 
@@ -412,79 +413,3 @@ def move_order(order: Order, action: str, actor: User | None, reason: str | None
         )
     )
     return current
-
-
-def _load_for_move(order_id: str, user: User) -> Order:
-    return get_order(order_id, user)
-
-
-def _reloaded(order_id: str) -> Order:
-    db.session.expire_all()
-    return db.session.scalar(with_details(sa.select(Order).where(Order.id == order_id)))
-
-
-def confirm_order(order_id: str, user: User) -> Order:
-    """The shop's owner accepts a placed order."""
-    order = _load_for_move(order_id, user)
-    move_order(order, "confirm", user)
-    db.session.commit()
-    return _reloaded(order_id)
-
-
-def ship_order(order_id: str, user: User, *, carrier: str, tracking_number: str) -> Order:
-    """The shop's owner hands a confirmed order to a carrier."""
-    order = _load_for_move(order_id, user)
-    move_order(order, "ship", user)
-    order.carrier = carrier
-    order.tracking_number = tracking_number
-    db.session.commit()
-    return _reloaded(order_id)
-
-
-def deliver_order(order_id: str, user: User) -> Order:
-    """A shipped order arrived; cash on delivery was collected, so it is paid."""
-    order = _load_for_move(order_id, user)
-    move_order(order, "deliver", user)
-    if order.payment_method == "cod":
-        order.payment_status = "paid"
-    db.session.commit()
-    return _reloaded(order_id)
-
-
-def cancel_order(order_id: str, user: User, *, reason: str | None = None) -> Order:
-    """Cancel before shipping: every line's stock returns; a paid card order is refunded."""
-    from marketplace.services.orders import payments
-
-    order = _load_for_move(order_id, user)
-    move_order(order, "cancel", user, reason)
-    return_stock(stock_of(order))
-    refunds = payments.owe_refund(order) if order.payment_status == "paid" else []
-    checkout_id = order.checkout_id
-    unpaid_card = order.payment_method == "stripe" and order.payment_status == "unpaid"
-    if unpaid_card:
-        payments.close_unpaid_checkout(checkout_id, "cancelled before payment")
-    db.session.commit()
-    payments.settle_refunds(refunds)
-    if unpaid_card:
-        payments.release_unneeded_intent(checkout_id)
-    return _reloaded(order_id)
-
-
-def return_order(order_id: str, user: User, *, reason: str, restock: bool) -> Order:
-    """A shipped or delivered order came back: stock returns when ``restock``; money goes back."""
-    from marketplace.services.orders import payments
-
-    order = _load_for_move(order_id, user)
-    move_order(order, "return", user, reason)
-    if restock:
-        return_stock(stock_of(order))
-    refunds: list[str] = []
-    if order.payment_status == "paid":
-        if order.payment_method == "cod":
-            # The courier hands the cash back; no provider to call.
-            order.payment_status = "refunded"
-        else:
-            refunds = payments.owe_refund(order)
-    db.session.commit()
-    payments.settle_refunds(refunds)
-    return _reloaded(order_id)
