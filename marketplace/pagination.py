@@ -113,5 +113,13 @@ def page_and_cursor(rows: list, *, scope: str, limit: int, key_values) -> tuple[
     return rows, next_cursor
 
 
-def page_body(items: list, next_cursor: str | None) -> dict:
-    return {"items": items, "next_cursor": next_cursor}
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a list, as the page schemas dump it: ``{"items", "next_cursor"}``."""
+
+    items: list
+    next_cursor: str | None
+
+
+def page_body(items: list, next_cursor: str | None) -> Page:
+    return Page(items, next_cursor)

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from marketplace.schemas.orders import (
-    CheckoutRequestSchema,
-    CheckoutSchema,
-    checkout_json,
-    checkout_response,
-)
+from marketplace.schemas.orders import CheckoutRequestSchema, CheckoutSchema
 from marketplace.services.orders import checkout, idempotency
 from marketplace.web.api import Blueprint
 from marketplace.web.authentication import require_user
@@ -17,12 +12,13 @@ from marketplace.web.idempotency_header import IDEMPOTENCY_KEY_PARAMETER, idempo
 from marketplace.web.request_rules import sign_in_first
 
 blp = Blueprint("checkout", __name__, url_prefix="/api/v1", description="Checkout")
+CHECKOUT = CheckoutSchema()
 
 
 def _answer_again(checkout_id: str) -> idempotency.Answer | None:
     """The answer to a checkout whose request died before storing it (None: it was undone)."""
     made = checkout.resume_checkout(checkout_id)
-    return None if made is None else (201, checkout_json(made))
+    return None if made is None else (201, CHECKOUT.dump(made))
 
 
 idempotency.recovers(
@@ -45,7 +41,7 @@ class Checkouts(MethodView):
         within 24 h gives back the first answer.
         """
         buyer = require_user()
-        return checkout_response(checkout.place_checkout(buyer, **data))
+        return checkout.place_checkout(buyer, **data)
 
 
 @blp.route("/checkouts/<checkout_id>")

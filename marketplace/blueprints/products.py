@@ -8,8 +8,8 @@
     DELETE /products/<id>            owner        archive
     GET    /categories               anyone       the category tree
 
-Products are rendered by ``dump_products`` (a constant number of queries per page); the
-``@blp.response`` schemas document the shape. The public GETs are ``read_only``: no
+Products are answered as ``product_views`` (what they show, loaded in a constant number of
+queries per page) dumped by the ``@blp.response`` schemas. The public GETs are ``read_only``: no
 transaction (a signed-in one has opened its transaction already, reading the caller's token).
 """
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from marketplace.database import read_only
+from marketplace.pagination import page_body
 from marketplace.schemas.products import (
     CategoryTreeSchema,
     ProductCreateSchema,
@@ -26,11 +27,10 @@ from marketplace.schemas.products import (
     ProductSchema,
     ProductUpdateSchema,
     ShopProductListArgs,
-    product_page_response,
-    product_response,
 )
 from marketplace.services.catalog import categories, search, shops
 from marketplace.services.catalog import products as catalog
+from marketplace.services.catalog.product_views import product_view, product_views
 from marketplace.services.permissions import require_shop_owner
 from marketplace.web.api import Blueprint
 from marketplace.web.authentication import api_user, require_user
@@ -49,7 +49,7 @@ class ShopProducts(MethodView):
         user = require_user()
         shop = shops.shop_for(user, shop_ref)
         require_shop_owner(user, shop)
-        return product_response(catalog.create_product(shop, **data), 201)
+        return product_view(catalog.create_product(shop, **data))
 
     @sign_in_first()
     @blp.arguments(ShopProductListArgs, location="query")
@@ -62,7 +62,7 @@ class ShopProducts(MethodView):
         items, next_cursor = search.shop_products(
             shop, status=args["status"], limit=args["limit"], cursor=args["cursor"]
         )
-        return product_page_response(items, next_cursor)
+        return page_body(product_views(items), next_cursor)
 
 
 @blp.route("/products")
@@ -73,7 +73,7 @@ class Products(MethodView):
     def get(self, args):
         """Active products of active shops: search, filters and sorts."""
         items, next_cursor = search.search_products(**args)
-        return product_page_response(items, next_cursor)
+        return page_body(product_views(items), next_cursor)
 
 
 @blp.route("/products/<product_id>")
@@ -82,7 +82,7 @@ class ProductDetail(MethodView):
     @read_only
     def get(self, product_id):
         """A product (drafts, archived and suspended ones only to those who may see them)."""
-        return product_response(catalog.product_for(api_user(), product_id))
+        return product_view(catalog.product_for(api_user(), product_id))
 
     @sign_in_first()
     @blp.arguments(ProductUpdateSchema)
@@ -92,7 +92,7 @@ class ProductDetail(MethodView):
         user = require_user()
         product = catalog.product_for(user, product_id)
         require_shop_owner(user, product.shop)
-        return product_response(catalog.update_product(product, changes))
+        return product_view(catalog.update_product(product, changes))
 
     @blp.response(204)
     def delete(self, product_id):

@@ -30,7 +30,7 @@ from flask.views import MethodView
 from marketplace.models import Role
 from marketplace.pagination import page_body
 from marketplace.schemas.common import PaginationArgs
-from marketplace.schemas.products import ProductSchema, product_response
+from marketplace.schemas.products import ProductSchema
 from marketplace.schemas.shops import ShopSchema
 from marketplace.schemas.trade_office import (
     ApplicationCreateSchema,
@@ -53,8 +53,8 @@ from marketplace.schemas.trade_office import (
     SalesArgs,
     SalesReportSchema,
     SuspendSchema,
-    dump_collections,
 )
+from marketplace.services.catalog.product_views import product_view
 from marketplace.services.trade_office import audit, curation, moderation, ocop, reports
 from marketplace.web.api import Blueprint
 from marketplace.web.authentication import require_staff, require_user
@@ -156,17 +156,14 @@ class Collections(MethodView):
     def get(self, args):
         """Collections newest first, each with its visible products in order."""
         views, next_cursor = curation.list_collections(**args)
-        return jsonify(page_body(dump_collections(views), next_cursor))
+        return page_body(views, next_cursor)
 
     @staff_only
     @blp.arguments(CollectionCreateSchema)
     @blp.response(201, CollectionSchema)
     def post(self, data):
         """Create a collection; the slug comes from the title when not given."""
-        view = curation.create_collection(require_staff(), **data)
-        response = jsonify(dump_collections([view])[0])
-        response.status_code = 201
-        return response
+        return curation.create_collection(require_staff(), **data)
 
 
 @blp.route("/collections/<ref>")
@@ -174,15 +171,14 @@ class CollectionDetail(MethodView):
     @blp.response(200, CollectionSchema)
     def get(self, ref):
         """A collection by id or slug, with its visible products in order."""
-        return jsonify(dump_collections([curation.view_collection(ref)])[0])
+        return curation.view_collection(ref)
 
     @staff_only
     @blp.arguments(CollectionUpdateSchema)
     @blp.response(200, CollectionSchema)
     def patch(self, changes, ref):
         """Edit; ``product_ids`` replaces the list in its new order."""
-        view = curation.update_collection(require_staff(), ref, **changes)
-        return jsonify(dump_collections([view])[0])
+        return curation.update_collection(require_staff(), ref, **changes)
 
     @staff_only
     @blp.response(204)
@@ -253,7 +249,7 @@ class SuspendProduct(MethodView):
     @blp.response(200, ProductSchema)
     def post(self, data, product_id):
         """The product leaves public view and cannot be bought; its owner sees the reason."""
-        return product_response(moderation.suspend_product(require_staff(), product_id, **data))
+        return product_view(moderation.suspend_product(require_staff(), product_id, **data))
 
 
 @blp.route("/products/<product_id>/reinstate")
@@ -263,7 +259,7 @@ class ReinstateProduct(MethodView):
     @blp.response(200, ProductSchema)
     def post(self, data, product_id):
         """The product gets back the status it had before the suspension."""
-        return product_response(moderation.reinstate_product(require_staff(), product_id, **data))
+        return product_view(moderation.reinstate_product(require_staff(), product_id, **data))
 
 
 # --- Reports and audit -----------------------------------------------------------------------

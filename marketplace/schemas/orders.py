@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import phonenumbers
-from flask import Response, jsonify
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from marketplace.models.order import ORDER_STATUSES, PAYMENT_STATUSES
 from marketplace.schemas.common import Money, PaginationArgs, Timestamp
+from marketplace.schemas.fast_dump import FastDumpSchema
 from marketplace.services.phones import InvalidPhone, is_vietnamese, normalise_phone
 
 # Every region phonenumbers knows is an ISO 3166-1 alpha-2 code of a real place (plus "001"
@@ -123,7 +123,7 @@ class OrderHistorySchema(Schema):
         return event.actor_id or "system"
 
 
-class OrderSchema(Schema):
+class OrderSchema(FastDumpSchema):
     id = fields.String()
     checkout_id = fields.String()
     shop = fields.Nested(OrderShopSchema)
@@ -146,7 +146,9 @@ class OrderSchema(Schema):
     updated_at = Timestamp()
 
 
-class CheckoutSchema(Schema):
+class CheckoutSchema(FastDumpSchema):
+    """A checkout and its orders: the answer to every checkout, a flash sale's hottest path."""
+
     id = fields.String()
     status = fields.String()
     total = fields.Integer()
@@ -156,101 +158,15 @@ class CheckoutSchema(Schema):
     created_at = Timestamp()
 
     def get_payment(self, checkout) -> dict:
-        return payment_json(checkout)
-
-
-def payment_json(checkout) -> dict:
-    """How the buyer pays: cash on delivery, or the card payment's intent and its failure."""
-    if checkout.payment_method != "stripe":
-        return {"method": checkout.payment_method}
-    return {
-        "method": "stripe",
-        "payment_intent_id": checkout.payment_intent_id,
-        "client_secret": checkout.client_secret,
-        "failure": checkout.payment_failure,
-    }
-
-
-# --- the answer to a checkout, written out ------------------------------------------------------
-
-
-def checkout_json(checkout) -> dict:
-    """What ``CheckoutSchema`` dumps, field for field and in its order, built by hand.
-
-    The answer to every checkout (a flash sale's hottest path): marshmallow's dump of these
-    forty fields took 6% of a checkout's CPU. A test keeps the two equal.
-    """
-    return {
-        "id": checkout.id,
-        "status": checkout.status,
-        "total": checkout.total,
-        "currency": checkout.currency,
-        "payment": payment_json(checkout),
-        "orders": [_order_json(order) for order in _as_stored(checkout.orders)],
-        "created_at": checkout.created_at.isoformat(),
-    }
-
-
-def _as_stored(orders) -> list:
-    """The orders in the order a reload gives them (``Checkout.orders``' order_by).
-
-    A checkout's orders share one timestamp, so the fresh checkout's orders, still in the order
-    they were made, would otherwise be listed differently by POST and by a later GET.
-    """
-    return sorted(orders, key=lambda order: (order.created_at, order.id))
-
-
-def _order_json(order) -> dict:
-    shop = order.shop
-    return {
-        "id": order.id,
-        "checkout_id": order.checkout_id,
-        "shop": {"id": shop.id, "slug": shop.slug, "name": shop.name},
-        "buyer_id": order.buyer_id,
-        "buyer_contact": order.buyer_contact,
-        "status": order.status,
-        "payment_method": order.payment_method,
-        "payment_status": order.payment_status,
-        "history": [
-            {
-                "from": event.from_status,
-                "to": event.to_status,
-                "by": event.actor_id or "system",
-                "at": event.created_at.isoformat(),
-                "reason": event.reason,
-            }
-            for event in order.history
-        ],
-        "lines": [
-            {
-                "product_id": line.product_id,
-                "variant_id": line.variant_id,
-                "title": line.title,
-                "unit_price": line.unit_price,
-                "quantity": line.quantity,
-                "livestream_id": line.livestream_id,
-                "line_total": line.line_total,
-            }
-            for line in order.lines
-        ],
-        "subtotal": order.subtotal,
-        "shipping_fee": order.shipping_fee,
-        "total": order.total,
-        "currency": order.currency,
-        "shipping_address": order.shipping_address,
-        "note": order.note,
-        "carrier": order.carrier,
-        "tracking_number": order.tracking_number,
-        "created_at": order.created_at.isoformat(),
-        "updated_at": order.updated_at.isoformat(),
-    }
-
-
-def checkout_response(checkout, status: int = 201) -> Response:
-    """The checkout as the answer (the handler's ``@blp.response`` documents its shape)."""
-    response = jsonify(checkout_json(checkout))
-    response.status_code = status
-    return response
+        """How the buyer pays: cash on delivery, or the card payment's intent and its failure."""
+        if checkout.payment_method != "stripe":
+            return {"method": checkout.payment_method}
+        return {
+            "method": "stripe",
+            "payment_intent_id": checkout.payment_intent_id,
+            "client_secret": checkout.client_secret,
+            "failure": checkout.payment_failure,
+        }
 
 
 class OrderListArgs(PaginationArgs):

@@ -1,26 +1,20 @@
-"""Products: input shapes, the documented Product shape, and ``dump_products``.
+"""Products: what a shop owner sends, and the Product clients get back.
 
-``dump_products`` is how every part of the API renders products (lists, collections,
-livestreams, the trade office): it batch-loads what a page needs in a constant number of
-queries and builds plain dicts. ``ProductSchema`` documents the same shape for OpenAPI
-(a test keeps the two in step); handlers answer with ``product_response``.
+``ProductSchema`` dumps the ``ProductView`` objects of services/catalog/product_views (a page
+of them loaded in a constant number of queries) through a function compiled from its fields
+(schemas/fast_dump): one declared shape for the answers, the pages and the OpenAPI document.
 """
 
 from __future__ import annotations
 
 import numbers
-from collections import defaultdict
 
-import sqlalchemy as sa
-from flask import Response, current_app, jsonify
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from marketplace.extensions import db
-from marketplace.models import Media, Product, ProductImage, ProductVariant, Shop
 from marketplace.schemas.common import PaginationArgs, drop_nulls
+from marketplace.schemas.fast_dump import FastDumpSchema
 from marketplace.schemas.media import MediaSchema, image_ids_field
-from marketplace.services.catalog import categories
-from marketplace.services.trade_office.ocop import current_certificates, ocop_json
+from marketplace.services.trade_office.ocop import certificate_status
 
 MAX_PRICE = 1_000_000_000  # a billion dong: far above any craft, well inside a 32-bit column
 MAX_STOCK = 1_000_000
@@ -169,7 +163,7 @@ class ShopProductListArgs(PaginationArgs):
     )
 
 
-# --- output (documentation of what dump_products builds) --------------------------------------
+# --- output ------------------------------------------------------------------------------------
 
 
 class ProductShopSchema(Schema):
@@ -193,34 +187,43 @@ class VariantSchema(Schema):
 
 
 class OcopSchema(Schema):
+    """A product's current certificate (``OcopCertificate``)."""
+
     stars = fields.Integer()
     certificate_number = fields.String()
     issued_on = fields.Date()
     expires_on = fields.Date()
-    status = fields.String(metadata={"enum": ["certified", "expired"]})
+    status = fields.Function(
+        certificate_status, metadata={"type": "string", "enum": ["certified", "expired"]}
+    )
 
 
-class ProductSchema(Schema):
-    id = fields.String()
+class ProductSchema(FastDumpSchema):
+    """A ``ProductView`` (services/catalog/product_views): the product and what it shows."""
+
+    id = fields.String(attribute="product.id")
     shop = fields.Nested(ProductShopSchema)
-    title = fields.String()
-    description = fields.String(allow_none=True)
+    title = fields.String(attribute="product.title")
+    description = fields.String(attribute="product.description", allow_none=True)
     price = fields.Integer(metadata={"description": "the lowest price of the active variants"})
     currency = fields.String()
     stock = fields.Integer(metadata={"description": "the total stock of the active variants"})
-    status = fields.String(metadata={"enum": ["draft", "active", "archived", "suspended"]})
+    status = fields.String(
+        attribute="product.status",
+        metadata={"enum": ["draft", "active", "archived", "suspended"]},
+    )
     suspension_reason = fields.String(allow_none=True)
     category = fields.Nested(CategoryRefSchema, allow_none=True)
     sku = fields.String(allow_none=True, metadata={"description": "the default variant's SKU"})
-    weight_grams = fields.Integer(allow_none=True)
+    weight_grams = fields.Integer(attribute="product.weight_grams", allow_none=True)
     images = fields.List(fields.Nested(MediaSchema))
     variants = fields.List(fields.Nested(VariantSchema))
-    ocop = fields.Nested(OcopSchema, allow_none=True)
-    created_at = fields.AwareDateTime(format="iso")
-    updated_at = fields.AwareDateTime(format="iso")
+    ocop = fields.Nested(OcopSchema, attribute="certificate", allow_none=True)
+    created_at = fields.AwareDateTime(attribute="product.created_at", format="iso")
+    updated_at = fields.AwareDateTime(attribute="product.updated_at", format="iso")
 
 
-class ProductPageSchema(Schema):
+class ProductPageSchema(FastDumpSchema):
     items = fields.List(fields.Nested(ProductSchema))
     next_cursor = fields.String(allow_none=True)
 
@@ -234,127 +237,3 @@ class CategoryNodeSchema(Schema):
 
 class CategoryTreeSchema(Schema):
     items = fields.List(fields.Nested(CategoryNodeSchema))
-
-
-# --- rendering -------------------------------------------------------------------------------
-
-
-def _loaded(obj, relationship: str) -> bool:
-    # A loaded attribute lives in the instance's __dict__ (much cheaper than inspect()).
-    return relationship in obj.__dict__
-
-
-def _load_many_to_one(products: list[Product], relationship: str, model, fk: str) -> dict:
-    """Objects each product points to, in one query unless the caller already loaded them."""
-    if all(_loaded(p, relationship) for p in products):
-        return {}
-    ids = {getattr(p, fk) for p in products} - {None}
-    if not ids:
-        return {}
-    return {obj.id: obj for obj in db.session.scalars(sa.select(model).where(model.id.in_(ids)))}
-
-
-# Plain rows, not entities, from statements built once: a page holds a hundred variants or
-# more and needs five of their fields; its images need only what MediaSchema shows.
-_variants = ProductVariant.__table__
-_ACTIVE_VARIANTS = (
-    sa.select(
-        _variants.c.product_id,
-        _variants.c.id,
-        _variants.c.sku,
-        _variants.c.options,
-        _variants.c.price,
-        _variants.c.stock,
-    )
-    .where(
-        _variants.c.product_id.in_(sa.bindparam("ids", expanding=True)),
-        _variants.c.status == "active",
-    )
-    .order_by(_variants.c.position, _variants.c.id)
-)
-_images, _media = ProductImage.__table__, Media.__table__
-_GALLERIES = (
-    sa.select(_images.c.product_id, _media)
-    .join_from(_images, _media, _media.c.id == _images.c.media_id)
-    .where(_images.c.product_id.in_(sa.bindparam("ids", expanding=True)))
-    .order_by(_images.c.position)
-)
-
-
-def dump_products(products: list[Product]) -> list[dict]:
-    """The contract's Product JSON for each product, in a constant number of queries."""
-    if not products:
-        return []
-    ids = [p.id for p in products]
-    variants: dict[str, list] = defaultdict(list)
-    for variant in db.session.execute(_ACTIVE_VARIANTS, {"ids": ids}):
-        variants[variant.product_id].append(variant)
-    gallery: dict[str, list] = defaultdict(list)
-    for image in db.session.execute(_GALLERIES, {"ids": ids}):
-        gallery[image.product_id].append(image)
-    shops = _load_many_to_one(products, "shop", Shop, "shop_id")
-    category_names = categories.slug_and_name({p.category_id for p in products} - {None})
-    if all(_loaded(p, "current_certificate") for p in products):
-        certificates = {p.id: p.current_certificate for p in products}
-    else:
-        certificates = current_certificates(ids)
-    currency = current_app.config["CURRENCY"]
-    media_schema = MediaSchema(many=True) if gallery else None
-    return [
-        _product_json(
-            product,
-            shops.get(product.shop_id) or product.shop,
-            category_names.get(product.category_id),
-            variants[product.id],
-            media_schema.dump(gallery[product.id]) if product.id in gallery else [],
-            ocop_json(certificates.get(product.id)),
-            currency,
-        )
-        for product in products
-    ]
-
-
-def dump_product(product: Product) -> dict:
-    return dump_products([product])[0]
-
-
-def _product_json(product, shop, category, variants, images, ocop, currency) -> dict:
-    return {
-        "id": product.id,
-        "shop": {"id": shop.id, "slug": shop.slug, "name": shop.name, "commune": shop.commune},
-        "title": product.title,
-        "description": product.description,
-        "price": min((v.price for v in variants), default=product.price),
-        "currency": currency,
-        "stock": sum(v.stock for v in variants),
-        "status": product.status,
-        "suspension_reason": product.suspension_reason if product.status == "suspended" else None,
-        "category": {"slug": category[0], "name": category[1]} if category else None,
-        "sku": variants[0].sku if variants else None,
-        "weight_grams": product.weight_grams,
-        "images": images,
-        "variants": [
-            {
-                "id": v.id,
-                "sku": v.sku,
-                "options": v.options or {},
-                "price": v.price,
-                "stock": v.stock,
-            }
-            for v in variants
-        ],
-        "ocop": ocop,
-        "created_at": product.created_at.isoformat(),
-        "updated_at": product.updated_at.isoformat(),
-    }
-
-
-def product_response(product: Product, status: int = 200) -> Response:
-    """One product as the answer (the handler's ``@blp.response`` documents its shape)."""
-    response = jsonify(dump_product(product))
-    response.status_code = status
-    return response
-
-
-def product_page_response(products: list[Product], next_cursor: str | None) -> Response:
-    return jsonify({"items": dump_products(products), "next_cursor": next_cursor})

@@ -16,8 +16,7 @@ from marshmallow import (
 
 from marketplace.schemas.common import PaginationArgs, drop_nulls
 from marketplace.schemas.media import MediaSchema
-from marketplace.schemas.products import ProductSchema, WholeNumber, dump_products
-from marketplace.services.trade_office.curation import CollectionView
+from marketplace.schemas.products import ProductSchema, WholeNumber
 from marketplace.services.trade_office.reports import GROUPS
 
 _reason = {"validate": validate.Length(min=1, max=2000)}
@@ -192,37 +191,20 @@ class CollectionUpdateSchema(_CollectionFields):
 
 
 class CollectionSchema(Schema):
-    """What ``dump_collections`` builds: products are the visible ones, in order."""
+    """A ``CollectionView``: the collection and its visible products, in order."""
 
-    id = fields.String()
-    slug = fields.String()
-    title = fields.String()
-    description = fields.String(allow_none=True)
+    id = fields.String(attribute="collection.id")
+    slug = fields.String(attribute="collection.slug")
+    title = fields.String(attribute="collection.title")
+    description = fields.String(attribute="collection.description", allow_none=True)
     products = fields.List(fields.Nested(ProductSchema))
-    created_at = fields.AwareDateTime(format="iso")
-    updated_at = fields.AwareDateTime(format="iso")
+    created_at = fields.AwareDateTime(attribute="collection.created_at", format="iso")
+    updated_at = fields.AwareDateTime(attribute="collection.updated_at", format="iso")
 
 
 class CollectionPageSchema(Schema):
     items = fields.List(fields.Nested(CollectionSchema))
     next_cursor = fields.String(allow_none=True)
-
-
-def dump_collections(views: list[CollectionView]) -> list[dict]:
-    """Collections with their products rendered in one batch (a constant number of queries)."""
-    rendered = iter(dump_products([p for view in views for p in view.products]))
-    return [
-        {
-            "id": view.collection.id,
-            "slug": view.collection.slug,
-            "title": view.collection.title,
-            "description": view.collection.description,
-            "products": [next(rendered) for _ in view.products],
-            "created_at": view.collection.created_at.isoformat(),
-            "updated_at": view.collection.updated_at.isoformat(),
-        }
-        for view in views
-    ]
 
 
 class ExportArgs(Schema):

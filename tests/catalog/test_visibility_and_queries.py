@@ -1,4 +1,4 @@
-"""The catalog's seams: visible_products_clause, dump_products, search columns."""
+"""The catalog's seams: visible_products_clause, product_views, search columns."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import sqlalchemy as sa
 
 from marketplace.extensions import db
 from marketplace.models import OcopApplication, OcopCertificate, Product
-from marketplace.schemas.products import ProductSchema, dump_product, dump_products
+from marketplace.schemas.products import ProductSchema
 from marketplace.services.catalog import products as catalog
 from marketplace.services.catalog import shops
+from marketplace.services.catalog.product_views import product_views
 from marketplace.services.catalog.products import search_text, visible_products_clause
 from marketplace.services.trade_office.ocop import local_today
 from tests.factories import make_product, make_shop, make_user
@@ -55,13 +56,13 @@ def test_visible_products_clause_needs_no_join():
     assert visible == [shown.id]
 
 
-def test_dump_products_of_nothing_runs_no_query(count_queries):
+def test_product_views_of_nothing_run_no_query(count_queries):
     with count_queries() as counter:
-        assert dump_products([]) == []
+        assert product_views([]) == []
     assert counter.count == 0
 
 
-def test_dump_products_shows_ocop_and_costs_constant_queries(app, count_queries):
+def test_product_views_show_ocop_and_cost_constant_queries(app, count_queries):
     shop = make_shop()
     products = [make_product(shop, title=f"Chè {n}") for n in range(12)]
     certify(products[0], 4, local_today() + timedelta(days=400))
@@ -73,7 +74,7 @@ def test_dump_products_shows_ocop_and_costs_constant_queries(app, count_queries)
             sa.select(Product).where(Product.id.in_([p.id for p in products[:size]]))
         ).all()
         with count_queries() as counter:
-            dumped = dump_products(batch)
+            dumped = ProductSchema(many=True).dump(product_views(batch))
         counts.append(counter.count)
     assert counts[0] == counts[1] <= 5
     by_id = {item["id"]: item for item in dumped}
@@ -81,7 +82,7 @@ def test_dump_products_shows_ocop_and_costs_constant_queries(app, count_queries)
     assert by_id[products[0].id]["ocop"]["status"] == "certified"
     assert by_id[products[1].id]["ocop"]["status"] == "expired"
     assert by_id[products[2].id]["ocop"] is None
-    assert set(dump_product(products[0])) == set(ProductSchema().fields)
+    assert set(dumped[0]) == set(ProductSchema().fields)
 
 
 def test_ocop_min_stars_counts_only_valid_certificates(client):

@@ -10,6 +10,7 @@ import pytest
 from marketplace.extensions import db
 from marketplace.models import Checkout, IdempotencyKey
 from marketplace.models.base import utcnow
+from marketplace.schemas.orders import CheckoutSchema
 from marketplace.services.orders import checkout as checkout_service
 from marketplace.services.orders import idempotency
 from tests.factories import make_product
@@ -120,10 +121,10 @@ def test_a_failure_after_the_commit_keeps_the_key_that_made_the_checkout(client,
     product = make_product(stock=5)
     body = checkout_body(line(product))
 
-    def broken(checkout):
+    def broken(schema, checkout, **kwargs):
         raise RuntimeError("rendering failed")
 
-    monkeypatch.setattr("marketplace.blueprints.checkout.checkout_response", broken)
+    monkeypatch.setattr(CheckoutSchema, "dump", broken)
     assert post_with_key(client, headers, body, "fails-late").status_code == 500
     monkeypatch.undo()
     [made] = db.session.scalars(db.select(Checkout.id)).all()

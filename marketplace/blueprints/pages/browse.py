@@ -1,8 +1,8 @@
 """Pages to browse the market: home and search, products, shops, livestreams, collections.
 
 Each view parses its query, makes one service call (the services apply every visibility rule:
-what the API answers 404 for is a 404 page here) and renders; products are rendered from the
-API's own ``dump_products``, which loads a page of them in a constant number of queries.
+what the API answers 404 for is a 404 page here) and renders; products are shown as the API
+shows them: ``product_views`` (a constant number of queries a page) dumped by ProductSchema.
 """
 
 from __future__ import annotations
@@ -13,11 +13,14 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from marketplace.errors import ValidationFailed
 from marketplace.models import User
-from marketplace.schemas.products import dump_product, dump_products
+from marketplace.schemas.products import ProductSchema
 from marketplace.services.catalog import products as catalog
 from marketplace.services.catalog import storefront
+from marketplace.services.catalog.product_views import product_view, product_views
 from marketplace.services.livestreams import sessions as livestreams
 from marketplace.services.trade_office import curation
+
+PRODUCTS = ProductSchema()
 
 
 class ListArgs(Schema):
@@ -36,6 +39,10 @@ def _args(schema: Schema) -> dict:
         raise ValidationFailed(details=exc.messages_dict) from exc
 
 
+def _cards(products: list) -> list[dict]:
+    return PRODUCTS.dump(product_views(products), many=True)
+
+
 def viewer() -> User | None:
     """The signed-in user (owners see their drafts, officers suspended products), or None."""
     if current_user.is_authenticated:
@@ -46,18 +53,19 @@ def viewer() -> User | None:
 def home():
     args = _args(HomeArgs())
     page = storefront.home_page(q=args["q"], cursor=args["cursor"])
-    return render_template("pages/home.html", page=page, cards=dump_products(page.products))
+    return render_template("pages/home.html", page=page, cards=_cards(page.products))
 
 
 def product(product_id: str):
     item = catalog.product_for(viewer(), product_id)
-    return render_template("pages/product.html", product=dump_product(item), shop=item.shop)
+    shown = PRODUCTS.dump(product_view(item))
+    return render_template("pages/product.html", product=shown, shop=item.shop)
 
 
 def shop(ref: str):
     args = _args(ListArgs())
     page = storefront.shop_page(viewer(), ref, cursor=args["cursor"])
-    return render_template("pages/shop.html", page=page, cards=dump_products(page.products))
+    return render_template("pages/shop.html", page=page, cards=_cards(page.products))
 
 
 def livestream(livestream_id: str):
@@ -67,6 +75,5 @@ def livestream(livestream_id: str):
 
 def collection(ref: str):
     view = curation.view_collection(ref)
-    return render_template(
-        "pages/collection.html", collection=view.collection, cards=dump_products(view.products)
-    )
+    cards = PRODUCTS.dump(view.products, many=True)
+    return render_template("pages/collection.html", collection=view.collection, cards=cards)

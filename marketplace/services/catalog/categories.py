@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -16,16 +17,23 @@ def _all() -> list[Category]:
     return list(db.session.scalars(sa.select(Category).order_by(Category.position, Category.slug)))
 
 
+class CategoryRef(NamedTuple):
+    """How a product names its category."""
+
+    slug: str
+    name: str
+
+
 # Categories change only with the migrations (and a deploy restarts the app): a copy per
 # process spares every product page a join. A category it does not know reloads it.
-_names: dict[str, tuple[str, str]] = {}
+_names: dict[str, CategoryRef] = {}
 
 
-def slug_and_name(category_ids: set[str]) -> dict[str, tuple[str, str]]:
+def slug_and_name(category_ids: set[str]) -> dict[str, CategoryRef]:
     """``{id: (slug, name)}`` covering ``category_ids`` (a query only on a miss)."""
     if not category_ids <= _names.keys():
         rows = db.session.execute(sa.select(Category.id, Category.slug, Category.name))
-        _names.update({row.id: (row.slug, row.name) for row in rows})
+        _names.update({row.id: CategoryRef(row.slug, row.name) for row in rows})
     return _names
 
 

@@ -268,6 +268,9 @@ def write_checkout(checkout: Checkout) -> None:
         connection.execute(_INSERT_ORDER_LINE, [_row(line, _ORDER_LINES) for line in lines])
     for obj in (checkout, *orders, *lines):
         make_transient_to_detached(obj)
+    # In the order a reload lists them (``Checkout.orders``' order_by): they share one
+    # timestamp, so the order they were made in would show differently from a later GET.
+    set_committed_value(checkout, "orders", sorted(orders, key=lambda o: (o.created_at, o.id)))
 
 
 def _bound_values(table: sa.Table, prefix: str) -> dict:

@@ -23,11 +23,12 @@ from marketplace.extensions import db
 from marketplace.models import Collection, CollectionItem, Product, ProductImage, User
 from marketplace.models.base import utcnow
 from marketplace.pagination import SortKey, keyset_page
+from marketplace.services.catalog.product_views import ProductView, product_views
 from marketplace.services.catalog.products import visible_products_clause
 from marketplace.services.media.uploads import public_url
 from marketplace.services.text import slugify
 from marketplace.services.trade_office import audit
-from marketplace.services.trade_office.ocop import current_certificates, ocop_json
+from marketplace.services.trade_office.ocop import certificate_status, current_certificates
 
 LIST_KEYS = [
     SortKey(Collection.created_at, descending=True),
@@ -43,7 +44,7 @@ class CollectionView:
     """A collection with the products the public may see, in the collection's order."""
 
     collection: Collection
-    products: list[Product] = field(default_factory=list)
+    products: list[ProductView] = field(default_factory=list)
 
 
 def find_collection(ref: str) -> Collection:
@@ -73,10 +74,16 @@ def _visible_products(collection_ids: list[str], *, with_gallery: bool = False) 
     return products
 
 
+def _views(collections: list[Collection]) -> list[CollectionView]:
+    """The collections with their visible products, all shown in one batch of queries."""
+    products = _visible_products([c.id for c in collections])
+    shown = iter(product_views([p for c in collections for p in products[c.id]]))
+    return [CollectionView(c, [next(shown) for _ in products[c.id]]) for c in collections]
+
+
 def view_collection(ref: str) -> CollectionView:
     """A collection and its visible products in order."""
-    collection = find_collection(ref)
-    return CollectionView(collection, _visible_products([collection.id])[collection.id])
+    return _views([find_collection(ref)])[0]
 
 
 def list_collections(*, limit: int, cursor: str | None) -> tuple[list[CollectionView], str | None]:
@@ -90,8 +97,7 @@ def list_collections(*, limit: int, cursor: str | None) -> tuple[list[Collection
         cursor=cursor,
         key_values=lambda c: (c.created_at, c.id),
     )
-    products = _visible_products([c.id for c in collections])
-    return [CollectionView(c, products[c.id]) for c in collections], next_cursor
+    return _views(collections), next_cursor
 
 
 def _check_products(product_ids: list[str]) -> None:
@@ -251,8 +257,9 @@ def export_collection(
     certificates = current_certificates([p.id for p in products])
     rows = []
     for product in products:
-        ocop = ocop_json(certificates.get(product.id))
-        certified = ocop is not None and ocop["status"] == "certified"
+        cert = certificates.get(product.id)
+        status = certificate_status(cert) if cert is not None else None
+        certified = status == "certified"
         rows.append(
             {
                 "title": product.title,
@@ -260,10 +267,10 @@ def export_collection(
                 "commune": product.shop.commune,
                 "price": product.price,
                 "currency": currency,
-                "ocop_stars": ocop["stars"] if certified else None,
-                "ocop_certificate": ocop["certificate_number"] if certified else None,
-                "ocop_expires_on": ocop["expires_on"] if ocop else None,
-                "ocop_status": ocop["status"] if ocop else None,
+                "ocop_stars": cert.stars if certified else None,
+                "ocop_certificate": cert.certificate_number if certified else None,
+                "ocop_expires_on": cert.expires_on.isoformat() if cert is not None else None,
+                "ocop_status": status,
                 "image_urls": [public_url(image.media.key) for image in product.gallery],
                 "weight_grams": product.weight_grams,
                 "product_url": product_url(product),

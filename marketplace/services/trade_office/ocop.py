@@ -1,7 +1,7 @@
 """OCOP certificates: applications, the certificates they become, and how the catalog sees them.
 
-``current_certificates``, ``ocop_json`` and ``min_stars_clause`` are the seam with the catalog:
-it calls them to show a product's ``ocop`` and to filter by ``ocop_min_stars``. A certificate
+``current_certificates``, ``certificate_status`` and ``min_stars_clause`` are the seam with the
+catalog: it shows a product's ``ocop`` with them and filters by ``ocop_min_stars``. A certificate
 past its ``expires_on`` (by the calendar of Vietnam) is shown as expired and counts for nothing.
 """
 
@@ -43,17 +43,9 @@ def current_certificates(product_ids: list[str]) -> dict[str, OcopCertificate]:
     return {cert.product_id: cert for cert in rows}
 
 
-def ocop_json(cert: OcopCertificate | None) -> dict | None:
-    """The contract's ``ocop`` object of a product, or None."""
-    if cert is None:
-        return None
-    return {
-        "stars": cert.stars,
-        "certificate_number": cert.certificate_number,
-        "issued_on": cert.issued_on.isoformat(),
-        "expires_on": cert.expires_on.isoformat(),
-        "status": "expired" if cert.expires_on < local_today() else "certified",
-    }
+def certificate_status(cert: OcopCertificate) -> str:
+    """``certified`` until the day after ``expires_on`` (in Vietnam), ``expired`` from then."""
+    return "expired" if cert.expires_on < local_today() else "certified"
 
 
 def min_stars_clause(min_stars: int) -> sa.ColumnElement[bool]:
