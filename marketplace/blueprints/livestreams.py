@@ -40,6 +40,7 @@ from marketplace.schemas.livestreams import (
 from marketplace.services.livestreams import claims as livestream_claims
 from marketplace.services.livestreams import feeds as livestream_feeds
 from marketplace.services.livestreams import sessions as livestreams
+from marketplace.services.livestreams.featured import livestream_view, livestream_views
 from marketplace.services.orders import idempotency
 from marketplace.web.api import Blueprint
 from marketplace.web.authentication import api_user, require_user
@@ -68,7 +69,7 @@ class ShopLivestreams(MethodView):
     @blp.response(201, LivestreamSchema)
     def post(self, data, shop):
         """Schedule a livestream of your shop, with its featured products."""
-        return livestreams.create_livestream(require_user(), shop, data)
+        return livestream_view(livestreams.create_livestream(require_user(), shop, data))
 
 
 @blp.route("/livestreams")
@@ -84,7 +85,7 @@ class LivestreamList(MethodView):
             limit=args["limit"],
             cursor=args["cursor"],
         )
-        return page_body(items, next_cursor)
+        return page_body(livestream_views(items), next_cursor)
 
 
 @blp.route("/livestreams/<livestream_id>")
@@ -92,14 +93,15 @@ class LivestreamItem(MethodView):
     @blp.response(200, LivestreamSchema)
     def get(self, livestream_id):
         """A livestream with its featured products."""
-        return livestreams.get_livestream(api_user(), livestream_id)
+        return livestream_view(livestreams.get_livestream(api_user(), livestream_id))
 
     @sign_in_first()
     @blp.arguments(LivestreamUpdateSchema)
     @blp.response(200, LivestreamSchema)
     def patch(self, changes, livestream_id):
         """Edit the title, times, link or featured products (a product keeps its code)."""
-        return livestreams.update_livestream(require_user(), livestream_id, changes)
+        edited = livestreams.update_livestream(require_user(), livestream_id, changes)
+        return livestream_view(edited)
 
 
 @blp.route("/livestreams/<livestream_id>/start")
@@ -108,7 +110,7 @@ class StartLivestream(MethodView):
     @blp.response(200, LivestreamSchema)
     def post(self, livestream_id):
         """Go live: live prices apply from now."""
-        return livestreams.move_livestream(require_user(), livestream_id, "start")
+        return livestream_view(livestreams.move_livestream(require_user(), livestream_id, "start"))
 
 
 @blp.route("/livestreams/<livestream_id>/end")
@@ -117,7 +119,7 @@ class EndLivestream(MethodView):
     @blp.response(200, LivestreamSchema)
     def post(self, livestream_id):
         """End a live session: live prices stop."""
-        return livestreams.move_livestream(require_user(), livestream_id, "end")
+        return livestream_view(livestreams.move_livestream(require_user(), livestream_id, "end"))
 
 
 @blp.route("/livestreams/<livestream_id>/cancel")
@@ -127,9 +129,10 @@ class CancelLivestream(MethodView):
     @blp.response(200, LivestreamSchema)
     def post(self, data, livestream_id):
         """Cancel a session that has not started."""
-        return livestreams.move_livestream(
+        cancelled = livestreams.move_livestream(
             require_user(), livestream_id, "cancel", reason=data.get("reason")
         )
+        return livestream_view(cancelled)
 
 
 @blp.route("/livestreams/<livestream_id>/pinned")
@@ -139,7 +142,8 @@ class PinnedProduct(MethodView):
     @blp.response(200, LivestreamSchema)
     def put(self, data, livestream_id):
         """Show a featured product as the one on screen now (null: none)."""
-        return livestreams.pin_product(require_user(), livestream_id, data["product_id"])
+        pinned = livestreams.pin_product(require_user(), livestream_id, data["product_id"])
+        return livestream_view(pinned)
 
 
 @blp.route("/livestreams/<livestream_id>/stats")

@@ -175,23 +175,25 @@ class LivestreamEventSchema(Schema):
 
 
 class LivestreamSchema(Schema):
-    id = fields.String()
-    shop = fields.Nested(LivestreamShopSchema)
-    title = fields.String()
-    description = fields.String(allow_none=True)
-    platform = fields.String()
-    url = fields.String()
-    status = fields.String()
-    scheduled_start = Timestamp()
-    scheduled_end = Timestamp(allow_none=True)
-    started_at = Timestamp(allow_none=True)
-    ended_at = Timestamp(allow_none=True)
-    cancel_reason = fields.String(allow_none=True)
-    products = fields.List(fields.Nested(FeaturedProductSchema), attribute="on_show")
-    pinned_product_id = fields.String(attribute="pinned_on_show", allow_none=True)
-    history = fields.List(fields.Nested(LivestreamEventSchema))
-    created_at = Timestamp()
-    updated_at = Timestamp()
+    """A ``LivestreamView`` (services/livestreams/featured): the session and what it shows."""
+
+    id = fields.String(attribute="livestream.id")
+    shop = fields.Nested(LivestreamShopSchema, attribute="livestream.shop")
+    title = fields.String(attribute="livestream.title")
+    description = fields.String(attribute="livestream.description", allow_none=True)
+    platform = fields.String(attribute="livestream.platform")
+    url = fields.String(attribute="livestream.url")
+    status = fields.String(attribute="livestream.status")
+    scheduled_start = Timestamp(attribute="livestream.scheduled_start")
+    scheduled_end = Timestamp(attribute="livestream.scheduled_end", allow_none=True)
+    started_at = Timestamp(attribute="livestream.started_at", allow_none=True)
+    ended_at = Timestamp(attribute="livestream.ended_at", allow_none=True)
+    cancel_reason = fields.String(attribute="livestream.cancel_reason", allow_none=True)
+    products = fields.List(fields.Nested(FeaturedProductSchema))
+    pinned_product_id = fields.String(allow_none=True)
+    history = fields.List(fields.Nested(LivestreamEventSchema), attribute="livestream.history")
+    created_at = Timestamp(attribute="livestream.created_at")
+    updated_at = Timestamp(attribute="livestream.updated_at")
 
 
 class LivestreamPageSchema(Schema):

@@ -18,6 +18,7 @@ from marketplace.services.catalog import products as catalog
 from marketplace.services.catalog import storefront
 from marketplace.services.catalog.product_views import product_view, product_views
 from marketplace.services.livestreams import sessions as livestreams
+from marketplace.services.livestreams.featured import livestream_view
 from marketplace.services.trade_office import curation
 
 PRODUCTS = ProductSchema()
@@ -69,8 +70,13 @@ def shop(ref: str):
 
 
 def livestream(livestream_id: str):
-    session = livestreams.get_livestream(viewer(), livestream_id)
-    return render_template("pages/livestream.html", live=session)
+    view = livestream_view(livestreams.get_livestream(viewer(), livestream_id))
+    return render_template(
+        "pages/livestream.html",
+        live=view.livestream,
+        featured=view.products,
+        pinned=view.pinned_product_id,
+    )
 
 
 def collection(ref: str):

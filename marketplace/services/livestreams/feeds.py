@@ -13,7 +13,7 @@ from marketplace.extensions import db
 from marketplace.models import Livestream, LivestreamClaim, Order, OrderLine, Shop, User
 from marketplace.models.base import utcnow
 from marketplace.pagination import SortKey, keyset_page
-from marketplace.services.livestreams.featured import loading_options, present
+from marketplace.services.livestreams.featured import loading_options
 from marketplace.services.livestreams.sessions import ASSUMED_LENGTH, viewable_by_owner_or_staff
 from marketplace.services.places import canonical_commune
 
@@ -86,7 +86,7 @@ def list_livestreams(
         cursor=cursor,
         key_values=key_values,
     )
-    return present(rows), next_cursor
+    return rows, next_cursor
 
 
 def livestream_stats(user: User, livestream_id: str) -> dict:

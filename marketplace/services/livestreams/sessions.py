@@ -2,7 +2,7 @@
 
 ``price_line`` is the seam with checkout: the checkout service asks it what a line costs and
 which livestream it is attributed to. Listing, stats and the calendar feed live in
-``livestream_feeds``; orders taken from comments in ``livestream_claims``.
+``feeds``; orders taken from comments in ``claims``; what a session shows in ``featured``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from marketplace.models import (
 from marketplace.models.base import utcnow
 from marketplace.services.catalog.products import visible_products_clause
 from marketplace.services.catalog.shops import shop_for
-from marketplace.services.livestreams.featured import loading_options, present
+from marketplace.services.livestreams.featured import featured_products, loading_options
 from marketplace.services.livestreams.links import InvalidLivestreamUrl, check_livestream_url
 from marketplace.services.permissions import can_see_shop, is_staff, require_shop_owner
 
@@ -130,8 +130,8 @@ def _active_shop(shop: Shop) -> None:
 
 
 def get_livestream(user: User | None, livestream_id: str) -> Livestream:
-    """The session if ``user`` may see it (404 otherwise), ready to serialize."""
-    return present([_visible(livestream_id, user)])[0]
+    """The session if ``user`` may see it (404 otherwise), with its shop and history."""
+    return _visible(livestream_id, user)
 
 
 def owned_livestream(user: User, livestream_id: str) -> Livestream:
@@ -301,7 +301,7 @@ def pin_product(user: User, livestream_id: str, product_id: str | None) -> Lives
     livestream = _owned(livestream_id, user)
     _open(livestream)
     if product_id is not None:
-        shown = {feature.product_id for feature in present([livestream])[0].on_show}
+        shown = {feature.product_id for feature in featured_products([livestream])[livestream.id]}
         if product_id not in shown:
             raise ValidationFailed.field(
                 "product_id", "Feature the product in this livestream first.", code="not_featured"
