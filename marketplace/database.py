@@ -37,11 +37,8 @@ def _configure_sqlite(engine) -> None:
 def _sqlite_begin() -> str:
     """How a SQLite transaction starts: writers take the write lock up front, readers don't.
 
-    A transaction that reads then writes would fail at once with "database is locked" when it
-    tries to upgrade its lock; taking the write lock up front (IMMEDIATE) makes it wait its turn
-    instead. A GET never writes, and under WAL a reader needs no lock at all: starting its
-    transaction IMMEDIATE too would make every page and list wait behind every checkout, and
-    behind each other, across all the workers of a laptop install.
+    IMMEDIATE makes a read-then-write transaction wait its turn instead of failing with
+    "database is locked"; a GET never writes and, under WAL, needs no lock at all.
     """
     if has_request_context() and request.method in SAFE_METHODS:
         return "BEGIN"
@@ -64,13 +61,9 @@ def engine_options(uri: str) -> dict:
 def read_only(view):
     """Run the view's queries in autocommit on PostgreSQL: for views that never write.
 
-    A read otherwise opens a transaction and rolls it back at teardown: two round trips, and
-    psycopg 3 forgets its prepared statements on every ROLLBACK (``Connection.rollback`` clears
-    its cache and deallocates them on the server), so a list's queries were parsed and planned
-    anew on every request. Outside a transaction they are prepared after five runs on a pooled
-    connection and reused. Under READ COMMITTED each statement takes its own snapshot anyway:
-    the answer is the same.
-    A view marked so must not write, since each write would commit on its own.
+    Outside a transaction psycopg keeps its prepared statements (every ROLLBACK drops them) and
+    spares two round trips; under READ COMMITTED the answer is the same. A view marked so must
+    not write, since each write would commit on its own.
     """
 
     @functools.wraps(view)

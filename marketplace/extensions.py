@@ -16,10 +16,9 @@ from marketplace.web.api import MarketplaceApi
 class MarketplaceLimiter(Limiter):
     """Flask-Limiter, skipping its before-request search when no limit applies to every route.
 
-    Our limits are declared on the views they guard (sign-in, registration) and are checked
-    when those views run. The before-request check looks for limits over every route (the
-    optional RATELIMIT_DEFAULT, application, meta or blueprint limits); with none configured
-    it found nothing, at 5% of a checkout's CPU. As soon as one is configured it runs again.
+    Our limits are declared on the views they guard (sign-in, registration); the search for
+    app-wide limits costs every request and finds none unless one is configured, when it
+    runs again.
     """
 
     def _check_request_limit(self, callable_name=None, in_middleware=True) -> None:

@@ -1,4 +1,4 @@
-"""The ``Idempotency-Key`` header on POST views: the HTTP side of services/idempotency.
+"""The ``Idempotency-Key`` header on POST views: the HTTP side of services/orders/idempotency.
 
 A view opts in with ``decorators = [idempotent]`` on its MethodView and documents the header
 with ``@blp.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])``. Used by checkouts and livestream

@@ -122,8 +122,8 @@ def search_products(
 
 @functools.cache
 def _visible_listing() -> sa.Select:
-    """Visible products joined to their shops, loaded for a page: built once, since building
-    the loader options anew took a tenth of a list request's time."""
+    """Visible products joined to their shops, loaded for a page: built once (its loader
+    options are costly to build for every request)."""
     return (
         sa.select(Product)
         .join(Product.shop)

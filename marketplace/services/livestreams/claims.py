@@ -40,7 +40,7 @@ from marketplace.services.orders.lifecycle import (
     shipping_fee_for,
 )
 
-# What an Idempotency-Key notes that its request made (services/idempotency.made).
+# What an Idempotency-Key notes that its request made (orders/idempotency.made).
 RESOURCE_TYPE = "livestream_claim"
 
 

@@ -2,7 +2,7 @@
 
 The checks run from the cheapest to the one that changes data: fields (422), availability and
 prices (409), shipping (422), then stock (409, guarded decrements). Card checkouts are committed
-first and get their PaymentIntent afterwards, outside the transaction (see services/payments).
+first and get their PaymentIntent afterwards, outside the transaction (see orders/payments).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from marketplace.services.orders.lifecycle import (
     write_checkout,
 )
 
-# What an Idempotency-Key notes that its request made (services/idempotency.made).
+# What an Idempotency-Key notes that its request made (orders/idempotency.made).
 RESOURCE_TYPE = "checkout"
 
 

@@ -3,7 +3,7 @@
 The provider is never called inside a database transaction: what must survive a crash (a refund
 we owe) is recorded and committed first, the call is made, and its outcome committed after.
 ``reconcile`` finishes whatever a crash or an unreachable provider left undone. Stripe's
-webhook events are in services/payment_events.
+webhook events are in orders/payment_events.
 """
 
 from __future__ import annotations
