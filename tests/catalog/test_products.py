@@ -9,7 +9,7 @@ from marketplace.extensions import db
 from marketplace.models import Product, ProductVariant
 from marketplace.schemas.products import ProductSchema
 from tests.factories import make_product, make_shop
-from tests.web.test_conventions import assert_envelope
+from tests.factories.envelopes import assert_envelope
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from marketplace.models import Product, ProductVariant
 from marketplace.services.catalog.products import search_text
 from marketplace.services.text import fold
 from tests.factories import make_product, make_shop
-from tests.web.test_conventions import assert_envelope
+from tests.factories.envelopes import assert_envelope
 
 
 def ids(response) -> list[str]:

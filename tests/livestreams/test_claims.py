@@ -18,6 +18,7 @@ from tests.factories import (
     make_shop,
     make_user,
 )
+from tests.factories.envelopes import assert_envelope
 
 API = "/api/v1"
 ADDRESS = {
@@ -26,14 +27,6 @@ ADDRESS = {
     "province": "Sơn La",
     "country": "VN",
 }
-
-
-def assert_error(response, status, code=None):
-    assert response.status_code == status, response.get_json()
-    error = response.get_json()["error"]
-    if code:
-        assert error["code"] == code
-    return error
 
 
 @pytest.fixture
@@ -134,23 +127,23 @@ def test_the_order_is_linked_to_the_account_with_that_phone(client, session):
 
 @pytest.mark.parametrize("comment", ["hello shop", "A1 x3 A2 x1", "A1 x0", "A1 ba", ""])
 def test_an_unreadable_comment_is_422(client, session, comment):
-    error = assert_error(claim(client, session, comment), 422)
+    error = assert_envelope(claim(client, session, comment), 422)
     assert "comment" in error["details"]
     if comment:
         assert error["code"] == "unparseable_comment"
 
 
 def test_an_unknown_or_removed_code_is_422(client, session):
-    assert_error(claim(client, session, "A9 x1"), 422, "unknown_code")
+    assert_envelope(claim(client, session, "A9 x1"), 422, "unknown_code")
     session["livestream"].featured[1].removed_at = utcnow()
     db.session.commit()
-    assert_error(claim(client, session, "A2 x1"), 422, "unknown_code")
+    assert_envelope(claim(client, session, "A2 x1"), 422, "unknown_code")
 
 
 def test_a_suspended_product_cannot_be_claimed(client, session):
     session["scarf"].status = "suspended"
     db.session.commit()
-    assert_error(claim(client, session, "A1"), 422, "unknown_code")
+    assert_envelope(claim(client, session, "A1"), 422, "unknown_code")
 
 
 def test_a_product_with_several_variants_needs_one(client, auth):
@@ -165,7 +158,7 @@ def test_a_product_with_several_variants_needs_one(client, auth):
     )
     livestream = make_livestream(shop, status="live", products=[(product, 250000)])
     session = {"headers": headers, "livestream": livestream}
-    error = assert_error(claim(client, session, "A1 x1"), 422, "variant_required")
+    error = assert_envelope(claim(client, session, "A1 x1"), 422, "variant_required")
     assert "variant_id" in error["details"]
     indigo = product.variants[1]
     response = claim(client, session, "A1 x2", variant_id=indigo.id)
@@ -173,12 +166,12 @@ def test_a_product_with_several_variants_needs_one(client, auth):
     [line] = response.get_json()["order"]["lines"]
     assert (line["variant_id"], line["unit_price"]) == (indigo.id, 250000)
     assert "chàm" in line["title"]
-    assert_error(claim(client, session, "A1", variant_id="0" * 32), 422)
+    assert_envelope(claim(client, session, "A1", variant_id="0" * 32), 422)
 
 
 def test_no_stock_is_409_and_nothing_is_written(client, session):
     orders_before = db.session.scalar(sa.select(sa.func.count()).select_from(Order))
-    error = assert_error(claim(client, session, "A1 x6"), 409, "out_of_stock")
+    error = assert_envelope(claim(client, session, "A1 x6"), 409, "out_of_stock")
     assert error["details"]["items"][0]["available"] == 5
     assert stock_of(session["scarf"]) == 5
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Order)) == orders_before
@@ -192,7 +185,7 @@ def test_claims_are_taken_only_while_live(client, auth, status):
     shop = make_shop(owner)
     product = make_product(shop)
     livestream = make_livestream(shop, status=status, products=[(product, None)])
-    error = assert_error(
+    error = assert_envelope(
         claim(client, {"headers": headers, "livestream": livestream}, "A1"), 409, "not_live"
     )
     assert error["details"]["status"] == status
@@ -200,8 +193,8 @@ def test_claims_are_taken_only_while_live(client, auth, status):
 
 def test_only_the_owner_takes_claims(client, auth, session):
     _, stranger = auth.user("artisan")
-    assert_error(claim(client, session, "A1", headers=stranger), 403)
-    assert_error(claim(client, session, "A1", headers={}), 401)
+    assert_envelope(claim(client, session, "A1", headers=stranger), 403)
+    assert_envelope(claim(client, session, "A1", headers={}), 401)
 
 
 @pytest.mark.parametrize(
@@ -217,13 +210,13 @@ def test_only_the_owner_takes_claims(client, auth, session):
     ],
 )
 def test_invalid_buyer_or_address_is_422(client, session, overrides, field):
-    error = assert_error(claim(client, session, **{"comment": "A1"} | overrides), 422)
+    error = assert_envelope(claim(client, session, **{"comment": "A1"} | overrides), 422)
     assert field in error["details"]
 
 
 def test_delivery_abroad_needs_an_international_fee(client, session):
     address = {**ADDRESS, "country": "FR", "province": "Paris", "phone": "+33 6 12 34 56 78"}
-    assert_error(
+    assert_envelope(
         claim(client, session, "A1", shipping_address=address), 422, "shipping_unavailable"
     )
 
@@ -232,7 +225,7 @@ def test_the_shop_owners_own_phone_is_refused(client, session, auth):
     owner = db.session.get(User, session["shop"].owner_id)
     owner.phone = "+84987654321"
     db.session.commit()
-    assert_error(claim(client, session, "A1", buyer_phone="0987 654 321"), 422, "own_shop")
+    assert_envelope(claim(client, session, "A1", buyer_phone="0987 654 321"), 422, "own_shop")
 
 
 def test_claims_are_listed_newest_first_and_counted_in_stats(client, auth, session, count_queries):
@@ -253,7 +246,7 @@ def test_claims_are_listed_newest_first_and_counted_in_stats(client, auth, sessi
     assert rest["next_cursor"] is None
     assert first.count == second.count
     _, stranger = auth.user("artisan")
-    assert_error(client.get(url, headers=stranger), 403)
+    assert_envelope(client.get(url, headers=stranger), 403)
     stats = client.get(
         f"{API}/livestreams/{session['livestream'].id}/stats", headers=session["headers"]
     )

@@ -10,21 +10,13 @@ from marketplace.extensions import db
 from marketplace.models import Checkout, Order, OrderLine
 from marketplace.models.base import utcnow
 from tests.factories import make_livestream, make_product, make_shop, make_user
+from tests.factories.envelopes import assert_envelope
 
 API = "/api/v1"
 
 
 def iso(moment: datetime) -> str:
     return moment.isoformat()
-
-
-def assert_error(response, status, code=None):
-    assert response.status_code == status, response.get_json()
-    error = response.get_json()["error"]
-    assert set(error) == {"code", "message", "details"}
-    if code:
-        assert error["code"] == code
-    return error
 
 
 @pytest.fixture
@@ -115,12 +107,12 @@ def test_shop_id_works_as_well_as_slug(client, seller):
 def test_only_the_shop_owner_creates(client, auth, seller):
     _, _, shop = seller
     _, stranger = auth.user("artisan")
-    assert_error(create(client, stranger, shop), 403)
-    assert_error(client.post(f"{API}/shops/{shop.slug}/livestreams", json=payload()), 401)
+    assert_envelope(create(client, stranger, shop), 403)
+    assert_envelope(client.post(f"{API}/shops/{shop.slug}/livestreams", json=payload()), 401)
     missing = client.post(
         f"{API}/shops/no-such-shop/livestreams", headers=seller[1], json=payload()
     )
-    assert_error(missing, 404)
+    assert_envelope(missing, 404)
 
 
 @pytest.mark.parametrize(
@@ -138,7 +130,7 @@ def test_only_the_shop_owner_creates(client, auth, seller):
 )
 def test_links_off_the_platform_are_422(client, seller, platform, url):
     _, headers, shop = seller
-    error = assert_error(create(client, headers, shop, platform=platform, url=url), 422)
+    error = assert_envelope(create(client, headers, shop, platform=platform, url=url), 422)
     assert "url" in error["details"]
 
 
@@ -178,7 +170,7 @@ def test_links_off_the_platform_are_422(client, seller, platform, url):
 )
 def test_invalid_fields_are_422(client, seller, overrides, field):
     _, headers, shop = seller
-    error = assert_error(create(client, headers, shop, **overrides), 422)
+    error = assert_envelope(create(client, headers, shop, **overrides), 422)
     assert field in error["details"]
 
 
@@ -200,7 +192,7 @@ def test_only_the_shops_own_active_products_can_be_featured(client, seller):
             {"product_id": "0" * 32},
         ],
     )
-    error = assert_error(response, 422)
+    error = assert_envelope(response, 422)
     assert set(error["details"]["products"]) == {"1", "2", "3", "4"}
 
 
@@ -214,7 +206,7 @@ def test_a_live_price_must_be_below_every_variants_price(client, seller):
         ],
     )
     for price in (100000, 120000):
-        error = assert_error(
+        error = assert_envelope(
             create(
                 client, headers, shop, products=[{"product_id": product.id, "live_price": price}]
             ),
@@ -233,7 +225,7 @@ def test_a_suspended_shop_cannot_schedule(client, seller):
     _, headers, shop = seller
     shop.status = "suspended"
     db.session.commit()
-    assert_error(create(client, headers, shop), 409, "shop_suspended")
+    assert_envelope(create(client, headers, shop), 409, "shop_suspended")
 
 
 # --- editing and codes -----------------------------------------------------------------------
@@ -298,20 +290,20 @@ def test_patch_edits_fields_and_checks_the_url_against_the_platform(client, sell
     # The old url does not fit a new platform.
     assert (
         "url"
-        in assert_error(client.patch(url, headers=headers, json={"platform": "youtube"}), 422)[
+        in assert_envelope(client.patch(url, headers=headers, json={"platform": "youtube"}), 422)[
             "details"
         ]
     )
     assert (
         "url"
-        in assert_error(
+        in assert_envelope(
             client.patch(url, headers=headers, json={"url": "https://tiktok.com.evil.example/"}),
             422,
         )["details"]
     )
     # An end before the kept start.
     start = datetime.fromisoformat(response.get_json()["scheduled_start"])
-    error = assert_error(
+    error = assert_envelope(
         client.patch(
             url, headers=headers, json={"scheduled_end": iso(start - timedelta(minutes=1))}
         ),
@@ -326,9 +318,9 @@ def test_only_the_owner_edits(client, auth, seller):
     livestream_id = create(client, headers, shop).get_json()["id"]
     _, stranger = auth.user("artisan")
     url = f"{API}/livestreams/{livestream_id}"
-    assert_error(client.patch(url, headers=stranger, json={"title": "x"}), 403)
-    assert_error(client.patch(url, json={"title": "x"}), 401)
-    assert_error(
+    assert_envelope(client.patch(url, headers=stranger, json={"title": "x"}), 403)
+    assert_envelope(client.patch(url, json={"title": "x"}), 401)
+    assert_envelope(
         client.patch(f"{API}/livestreams/{'0' * 32}", headers=headers, json={"title": "x"}), 404
     )
 
@@ -340,13 +332,13 @@ def test_a_session_starts_ends_and_keeps_its_history(client, seller):
     owner, headers, shop = seller
     livestream_id = create(client, headers, shop).get_json()["id"]
     url = f"{API}/livestreams/{livestream_id}"
-    assert_error(client.post(f"{url}/end", headers=headers), 409, "invalid_transition")
+    assert_envelope(client.post(f"{url}/end", headers=headers), 409, "invalid_transition")
     started = client.post(f"{url}/start", headers=headers)
     assert started.status_code == 200
     assert started.get_json()["status"] == "live"
     assert started.get_json()["started_at"] is not None
-    assert_error(client.post(f"{url}/start", headers=headers), 409, "invalid_transition")
-    assert_error(client.post(f"{url}/cancel", headers=headers), 409, "invalid_transition")
+    assert_envelope(client.post(f"{url}/start", headers=headers), 409, "invalid_transition")
+    assert_envelope(client.post(f"{url}/cancel", headers=headers), 409, "invalid_transition")
     ended = client.post(f"{url}/end", headers=headers).get_json()
     assert ended["status"] == "ended" and ended["ended_at"] is not None
     assert [(e["from"], e["to"], e["by"]) for e in ended["history"]] == [
@@ -354,8 +346,10 @@ def test_a_session_starts_ends_and_keeps_its_history(client, seller):
         ("live", "ended", owner.id),
     ]
     for move in ("start", "end", "cancel"):
-        assert_error(client.post(f"{url}/{move}", headers=headers), 409, "invalid_transition")
-    assert_error(client.patch(url, headers=headers, json={"title": "x"}), 409, "livestream_closed")
+        assert_envelope(client.post(f"{url}/{move}", headers=headers), 409, "invalid_transition")
+    assert_envelope(
+        client.patch(url, headers=headers, json={"title": "x"}), 409, "livestream_closed"
+    )
 
 
 def test_a_scheduled_session_can_be_cancelled_with_a_reason(client, seller):
@@ -366,15 +360,15 @@ def test_a_scheduled_session_can_be_cancelled_with_a_reason(client, seller):
     body = response.get_json()
     assert body["status"] == "cancelled" and body["cancel_reason"] == "Mất điện"
     assert body["history"][-1]["reason"] == "Mất điện"
-    assert_error(client.post(f"{url}/start", headers=headers), 409, "invalid_transition")
+    assert_envelope(client.post(f"{url}/start", headers=headers), 409, "invalid_transition")
 
 
 def test_moves_are_the_owners(client, auth, seller):
     _, headers, shop = seller
     url = f"{API}/livestreams/{create(client, headers, shop).get_json()['id']}"
     _, officer = auth.user("officer")
-    assert_error(client.post(f"{url}/start", headers=officer), 403)
-    assert_error(client.post(f"{url}/start"), 401)
+    assert_envelope(client.post(f"{url}/start", headers=officer), 403)
+    assert_envelope(client.post(f"{url}/start"), 401)
 
 
 # --- pinning ---------------------------------------------------------------------------------
@@ -387,7 +381,7 @@ def test_pinning_a_featured_product(client, seller):
         client, headers, shop, products=[{"product_id": featured.id}]
     ).get_json()["id"]
     url = f"{API}/livestreams/{livestream_id}"
-    assert_error(
+    assert_envelope(
         client.put(f"{url}/pinned", headers=headers, json={"product_id": other.id}),
         422,
         "not_featured",
@@ -401,7 +395,7 @@ def test_pinning_a_featured_product(client, seller):
     client.put(f"{url}/pinned", headers=headers, json={"product_id": other.id})
     cleared = client.put(f"{url}/pinned", headers=headers, json={"product_id": None})
     assert cleared.get_json()["pinned_product_id"] is None
-    assert_error(client.put(f"{url}/pinned", headers=headers, json={}), 422)
+    assert_envelope(client.put(f"{url}/pinned", headers=headers, json={}), 422)
 
 
 # --- visibility ------------------------------------------------------------------------------
@@ -423,12 +417,12 @@ def test_a_suspended_shops_sessions_vanish_except_for_owner_and_officers(client,
     shop.status = "suspended"
     db.session.commit()
     url = f"{API}/livestreams/{livestream.id}"
-    assert_error(client.get(url), 404)
+    assert_envelope(client.get(url), 404)
     assert client.get(url, headers=headers).status_code == 200
     _, officer = auth.user("officer")
     assert client.get(url, headers=officer).status_code == 200
     assert client.get(f"{API}/livestreams").get_json()["items"] == []
-    assert_error(
+    assert_envelope(
         client.post(f"{API}/livestreams/{make_livestream(shop).id}/start", headers=headers),
         409,
         "shop_suspended",
@@ -436,7 +430,7 @@ def test_a_suspended_shops_sessions_vanish_except_for_owner_and_officers(client,
 
 
 def test_an_unknown_livestream_is_404(client):
-    assert_error(client.get(f"{API}/livestreams/{'0' * 32}"), 404)
+    assert_envelope(client.get(f"{API}/livestreams/{'0' * 32}"), 404)
 
 
 # --- the list --------------------------------------------------------------------------------
@@ -476,7 +470,7 @@ def test_status_filters(client):
         old.id,
         recent.id,
     ]
-    assert_error(client.get(f"{API}/livestreams?status=paused"), 422)
+    assert_envelope(client.get(f"{API}/livestreams?status=paused"), 422)
 
 
 def test_shop_and_commune_filters(client):
@@ -519,7 +513,7 @@ def test_pages_follow_the_mixed_ordering_without_gaps(client):
         if cursor is None:
             break
     assert seen == [ls.id for ls in expected]
-    assert_error(client.get(f"{API}/livestreams?cursor=forged"), 400, "invalid_cursor")
+    assert_envelope(client.get(f"{API}/livestreams?cursor=forged"), 400, "invalid_cursor")
 
 
 def test_the_list_costs_a_constant_number_of_queries(client, count_queries):
@@ -606,8 +600,8 @@ def test_stats_count_attributed_lines_of_reported_orders(client, auth, seller):
     _, admin = auth.user("admin")
     assert client.get(url, headers=admin).status_code == 200
     _, buyer = auth.user("buyer")
-    assert_error(client.get(url, headers=buyer), 403)
-    assert_error(client.get(url), 401)
+    assert_envelope(client.get(url, headers=buyer), 403)
+    assert_envelope(client.get(url), 401)
 
 
 def test_stats_of_a_session_without_orders_are_zero(client, seller):

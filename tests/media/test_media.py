@@ -15,8 +15,8 @@ from marketplace.adapters.storage import get_storage
 from marketplace.extensions import db
 from marketplace.models import Media
 from tests.factories import media_files
+from tests.factories.envelopes import assert_envelope
 from tests.factories.storage import use_local, use_s3
-from tests.web.test_conventions import assert_envelope
 
 
 def post_file(client, headers, data: bytes, filename: str = "photo.jpg", mimetype=None):

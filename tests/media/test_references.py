@@ -14,7 +14,7 @@ from marketplace.models.base import utcnow
 from marketplace.services.media import uploads as media_service
 from marketplace.services.media.gc import collect_garbage
 from tests.factories import make_shop, media_files
-from tests.web.test_conventions import assert_envelope
+from tests.factories.envelopes import assert_envelope
 
 
 def image_of(user, size=(120, 90)) -> str:

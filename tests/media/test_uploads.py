@@ -16,8 +16,8 @@ from marketplace.adapters.storage import get_storage
 from marketplace.extensions import db
 from marketplace.models import Media
 from tests.factories import media_files
+from tests.factories.envelopes import assert_envelope
 from tests.factories.storage import use_local, use_s3
-from tests.web.test_conventions import assert_envelope
 
 
 def start(client, headers, content_type: str, size: int, filename: str = "clip.bin"):

@@ -7,14 +7,8 @@ import pytest
 from marketplace.extensions import db
 from marketplace.models import Checkout, Order, OrderLine, ProductVariant
 from tests.factories import make_livestream, make_product, make_shop
+from tests.factories.envelopes import assert_envelope
 from tests.factories.orders import ADDRESS, checkout_body, line, post_checkout, stock_of
-
-
-def error_of(response, status, code):
-    assert response.status_code == status, response.get_json()
-    error = response.get_json()["error"]
-    assert error["code"] == code, error
-    return error
 
 
 def test_one_order_per_shop_with_prices_titles_and_address_copied(client, auth):
@@ -99,7 +93,7 @@ def test_one_short_line_is_409_naming_it_and_no_stock_moves(client, auth):
     plenty = make_product(stock=10)
     scarce = make_product(stock=1)
     response = post_checkout(client, headers, line(plenty, 3), line(scarce, 2))
-    error = error_of(response, 409, "out_of_stock")
+    error = assert_envelope(response, 409, "out_of_stock")
     assert error["details"]["items"] == [
         {
             "index": 1,
@@ -118,7 +112,7 @@ def test_lines_of_the_same_variant_are_added_up_against_the_stock(client, auth):
     _, headers = auth.user()
     product = make_product(stock=3)
     response = post_checkout(client, headers, line(product, 2), line(product, 2))
-    error = error_of(response, 409, "out_of_stock")
+    error = assert_envelope(response, 409, "out_of_stock")
     assert [item["index"] for item in error["details"]["items"]] == [0, 1]
     assert stock_of(product) == 3
     assert post_checkout(client, headers, line(product, 2), line(product, 1)).status_code == 201
@@ -129,7 +123,7 @@ def test_expected_unit_price_that_differs_is_409_with_current_prices(client, aut
     _, headers = auth.user()
     product = make_product(price=80000, stock=5)
     response = post_checkout(client, headers, line(product, 1, expected_unit_price=75000))
-    error = error_of(response, 409, "price_changed")
+    error = assert_envelope(response, 409, "price_changed")
     assert error["details"]["items"] == [
         {
             "index": 0,
@@ -160,7 +154,9 @@ def test_a_live_price_that_just_ended_is_409_price_changed(client, auth):
     late = post_checkout(
         client, headers, line(product, 1, livestream_id=live.id, expected_unit_price=70000)
     )
-    assert error_of(late, 409, "price_changed")["details"]["items"][0]["unit_price"] == 100000
+    assert (
+        assert_envelope(late, 409, "price_changed")["details"]["items"][0]["unit_price"] == 100000
+    )
     assert stock_of(product) == 4
 
 
@@ -171,7 +167,7 @@ def test_a_livestream_of_another_shop_is_422_on_that_line(client, auth):
     response = post_checkout(
         client, headers, line(product), line(product, livestream_id=elsewhere.id)
     )
-    error = error_of(response, 422, "livestream_of_another_shop")
+    error = assert_envelope(response, 422, "livestream_of_another_shop")
     assert list(error["details"]["items"]) == ["1"]
     assert "livestream_id" in error["details"]["items"]["1"]
     assert stock_of(product) == 5
@@ -201,17 +197,17 @@ def test_shipping_fee_domestic_or_international_and_422_when_the_shop_has_none(c
     assert order["shipping_address"]["phone"] == "+33612345678"
 
     refused = post_checkout(client, headers, line(b), address=paris)
-    error = error_of(refused, 422, "shipping_unavailable")
+    error = assert_envelope(refused, 422, "shipping_unavailable")
     assert "country" in error["details"]["shipping_address"]
     assert stock_of(b) == 5
-    error_of(post_checkout(client, headers, line(c)), 422, "shipping_unavailable")
+    assert_envelope(post_checkout(client, headers, line(c)), 422, "shipping_unavailable")
     assert stock_of(c) == 5
 
 
 def test_a_shops_owner_cannot_buy_from_it(client, auth):
     owner, headers = auth.user("artisan")
     product = make_product(make_shop(owner), stock=5)
-    error = error_of(post_checkout(client, headers, line(product)), 422, "own_shop")
+    error = assert_envelope(post_checkout(client, headers, line(product)), 422, "own_shop")
     assert "product_id" in error["details"]["items"]["0"]
     assert stock_of(product) == 5
 
@@ -229,7 +225,9 @@ def test_archived_or_suspended_products_and_suspended_shops_are_409(
 ):
     _, headers = auth.user()
     product = make_unbuyable()
-    error = error_of(post_checkout(client, headers, line(product)), 409, "product_unavailable")
+    error = assert_envelope(
+        post_checkout(client, headers, line(product)), 409, "product_unavailable"
+    )
     assert error["details"]["items"] == [{"index": 0, "product_id": product.id, "reason": reason}]
     assert stock_of(product) == 5
 
@@ -245,7 +243,7 @@ def test_an_archived_variant_is_409_and_a_draft_is_unknown_422(client, auth):
     gone = product.variants[0]
     gone.status = "archived"
     db.session.commit()
-    error = error_of(
+    error = assert_envelope(
         post_checkout(client, headers, line(product, variant_id=gone.id)),
         409,
         "product_unavailable",
@@ -255,7 +253,7 @@ def test_an_archived_variant_is_409_and_a_draft_is_unknown_422(client, auth):
     assert post_checkout(client, headers, line(product)).status_code == 201
 
     draft = make_product(status="draft", stock=3)
-    error = error_of(post_checkout(client, headers, line(draft)), 422, "validation_error")
+    error = assert_envelope(post_checkout(client, headers, line(draft)), 422, "validation_error")
     assert error["details"]["items"]["0"] == {"product_id": ["Unknown product."]}
 
 
@@ -268,14 +266,14 @@ def test_variants_unknown_or_missing_are_422(client, auth):
         ]
     )
     other = make_product()
-    error_of(post_checkout(client, headers, line(product)), 422, "variant_required")
-    error = error_of(
+    assert_envelope(post_checkout(client, headers, line(product)), 422, "variant_required")
+    error = assert_envelope(
         post_checkout(client, headers, line(product, variant_id=other.variants[0].id)),
         422,
         "validation_error",
     )
     assert error["details"]["items"]["0"] == {"variant_id": ["Not a variant of this product."]}
-    error = error_of(
+    error = assert_envelope(
         post_checkout(client, headers, line(product), {"product_id": "nope", "quantity": 1}),
         422,
         "validation_error",
@@ -299,7 +297,7 @@ def test_addresses_must_be_complete_and_well_formed(client, auth, change, field)
     product = make_product(stock=2)
     address = {**ADDRESS, **change}
     response = post_checkout(client, headers, line(product), address=address)
-    error = error_of(response, 422, "validation_error")
+    error = assert_envelope(response, 422, "validation_error")
     assert field in error["details"]["shipping_address"]
     assert stock_of(product) == 2
 
@@ -317,7 +315,7 @@ def test_domestic_cash_on_delivery_needs_a_vietnamese_phone(client, auth):
     _, headers = auth.user()
     product = make_product(stock=2)
     address = {**ADDRESS, "phone": "+33 6 12 34 56 78"}
-    error = error_of(
+    error = assert_envelope(
         post_checkout(client, headers, line(product), address=address), 422, "validation_error"
     )
     assert "phone" in error["details"]["shipping_address"]
@@ -331,9 +329,11 @@ def test_bad_items_are_422_never_500(client, auth):
         body = checkout_body()
         body["items"] = items
         response = client.post("/api/v1/checkouts", json=body, headers=headers)
-        error_of(response, 422, "validation_error")
+        assert_envelope(response, 422, "validation_error")
     body = checkout_body(line(product), payment_method="cash")
-    error_of(client.post("/api/v1/checkouts", json=body, headers=headers), 422, "validation_error")
+    assert_envelope(
+        client.post("/api/v1/checkouts", json=body, headers=headers), 422, "validation_error"
+    )
     assert stock_of(product) == 2
 
 
@@ -342,14 +342,14 @@ def test_card_payment_without_stripe_configured_is_422(client, auth, app_config)
     _, headers = auth.user()
     product = make_product(stock=2)
     response = post_checkout(client, headers, line(product), payment_method="stripe")
-    error_of(response, 422, "payment_method_unavailable")
+    assert_envelope(response, 422, "payment_method_unavailable")
     assert stock_of(product) == 2
 
 
 def test_checkout_needs_sign_in(client):
     product = make_product(stock=2)
     response = client.post("/api/v1/checkouts", json=checkout_body(line(product)))
-    error_of(response, 401, "unauthorized")
+    assert_envelope(response, 401, "unauthorized")
 
 
 def test_the_buyer_can_read_the_checkout_back_and_nobody_else(client, auth):

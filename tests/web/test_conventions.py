@@ -5,16 +5,7 @@ from __future__ import annotations
 import pytest
 from openapi_spec_validator import validate
 
-
-def assert_envelope(response, status, code=None):
-    assert response.status_code == status
-    body = response.get_json()
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "message", "details"}
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    if code:
-        assert body["error"]["code"] == code
-    return body["error"]
+from tests.factories.envelopes import assert_envelope
 
 
 def test_unknown_api_path_is_404_envelope(client):
