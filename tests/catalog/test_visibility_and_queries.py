@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from marketplace.extensions import db
-from marketplace.models import OcopApplication, OcopCertificate, Product
+from marketplace.models import Product
 from marketplace.schemas.products import ProductSchema
 from marketplace.services.catalog import products as catalog
 from marketplace.services.catalog import shops
@@ -15,37 +15,7 @@ from marketplace.services.catalog.product_views import product_views
 from marketplace.services.catalog.products import search_text, visible_products_clause
 from marketplace.services.trade_office.ocop import local_today
 from tests.factories import make_product, make_shop, make_user
-
-
-def certify(product: Product, stars: int, expires_on: date) -> OcopCertificate:
-    officer = make_user("officer")
-    issued = expires_on - timedelta(days=3 * 365)
-    application = OcopApplication(
-        product_id=product.id,
-        status="approved",
-        claimed_stars=stars,
-        stars=stars,
-        certificate_number=f"OCOP-{product.id[:6]}",
-        issuer="UBND tỉnh Sơn La",
-        issued_on=issued,
-        expires_on=expires_on,
-        submitted_by=product.shop.owner_id,
-        reviewed_by=officer.id,
-    )
-    db.session.add(application)
-    db.session.flush()
-    certificate = OcopCertificate(
-        product_id=product.id,
-        application_id=application.id,
-        stars=stars,
-        certificate_number=application.certificate_number,
-        issuer=application.issuer,
-        issued_on=issued,
-        expires_on=expires_on,
-    )
-    db.session.add(certificate)
-    db.session.commit()
-    return certificate
+from tests.factories.trade_office import certify
 
 
 def test_visible_products_clause_needs_no_join():
@@ -65,8 +35,8 @@ def test_product_views_of_nothing_run_no_query(count_queries):
 def test_product_views_show_ocop_and_cost_constant_queries(app, count_queries):
     shop = make_shop()
     products = [make_product(shop, title=f"Chè {n}") for n in range(12)]
-    certify(products[0], 4, local_today() + timedelta(days=400))
-    certify(products[1], 5, local_today() - timedelta(days=1))
+    certify(products[0], 4, expires_on=local_today() + timedelta(days=400))
+    certify(products[1], 5, expires_on=local_today() - timedelta(days=1))
     counts = []
     for size in (1, 12):
         db.session.expire_all()
@@ -88,9 +58,9 @@ def test_product_views_show_ocop_and_cost_constant_queries(app, count_queries):
 def test_ocop_min_stars_counts_only_valid_certificates(client):
     shop = make_shop()
     three, five, lapsed = (make_product(shop, title=t) for t in ("Ba sao", "Năm sao", "Hết hạn"))
-    certify(three, 3, local_today() + timedelta(days=30))
-    certify(five, 5, local_today() + timedelta(days=30))
-    certify(lapsed, 5, local_today() - timedelta(days=30))
+    certify(three, 3, expires_on=local_today() + timedelta(days=30))
+    certify(five, 5, expires_on=local_today() + timedelta(days=30))
+    certify(lapsed, 5, expires_on=local_today() - timedelta(days=30))
 
     def found(stars):
         items = client.get(f"/api/v1/products?ocop_min_stars={stars}").get_json()["items"]
