@@ -166,6 +166,16 @@ def test_services_do_not_import_the_layers_above_them(module):
     assert above == []
 
 
+def test_only_the_cli_loads_the_demo_world():
+    importers = sorted(
+        module
+        for module, targets in GRAPH.items()
+        if any(_is_within(t, "marketplace.demo") for t in targets)
+        and not any(_is_within(module, p) for p in ("marketplace.demo", "marketplace.cli"))
+    )
+    assert importers == []
+
+
 def test_services_import_no_http_framework_layer():
     """Services may read ``current_app`` config, but never flask-smorest or marshmallow."""
     offenders = {}
