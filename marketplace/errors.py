@@ -56,6 +56,10 @@ class BadRequest(DomainError):
     status, code, message = 400, "bad_request", "The request is malformed."
 
 
+class MalformedJson(BadRequest):
+    status, code, message = 400, "malformed_json", "The body is not valid JSON."
+
+
 class Unauthorized(DomainError):
     status, code, message = 401, "unauthorized", "Sign in to do this."
 
@@ -135,9 +139,7 @@ def http_exception_response(exc: HTTPException):
     details: dict = {}
     if messages:
         details = flatten_webargs_messages(messages)
-        if status == 400 and "Invalid JSON body." in str(messages):
-            code, message, details = "malformed_json", "The body is not valid JSON.", {}
-        elif status == 422:
+        if status == 422:
             message = "Some fields are invalid."
     response, status = error_response(status, code, message, details)
     for name, value in (data.get("headers") or {}).items():
