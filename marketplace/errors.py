@@ -7,9 +7,11 @@ Every API error leaves as the contract's envelope:
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from flask import Flask, jsonify, render_template, render_template_string, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -153,6 +155,16 @@ def http_exception_response(exc: HTTPException):
     return response, status
 
 
+def _sqlite_locked(error: sqlite3.OperationalError) -> bool:
+    message = str(error).lower()
+    return "locked" in message or "busy" in message
+
+
+def _database_unavailable(exc: Exception):
+    log.error("database unavailable: %s", exc)
+    return error_response(503, "database_unavailable", "The database is not answering.")
+
+
 def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError):
@@ -166,12 +178,24 @@ def register_errorhandlers(app: Flask) -> None:
     def handle_operational_error(exc: OperationalError):
         # SQLite answers "database is locked" when writers queue past the busy timeout:
         # the client may retry, so it is a 503, not a bug.
-        if "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower():
+        if isinstance(exc.orig, sqlite3.OperationalError) and _sqlite_locked(exc.orig):
             return error_response(503, "database_busy", "The database is busy; try again.")
-        log.exception("database error")
-        return error_response(503, "database_unavailable", "The database is not answering.")
+        # Not reachable, a connect or statement timeout (DATABASE_CONNECT_TIMEOUT,
+        # DATABASE_STATEMENT_TIMEOUT), a connection lost: the database, not the request.
+        return _database_unavailable(exc)
+
+    @app.errorhandler(PoolTimeout)
+    def handle_pool_timeout(exc: PoolTimeout):
+        # Every pooled connection stayed busy past DATABASE_CONNECT_TIMEOUT.
+        return _database_unavailable(exc)
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
         log.exception("unhandled error")
         return error_response(500, "internal_error", "Something went wrong on our side.")
+
+    @app.errorhandler(DBAPIError)
+    def handle_database_error(exc: DBAPIError):
+        if exc.connection_invalidated:  # the connection broke under the statement
+            return _database_unavailable(exc)
+        return handle_unexpected(exc)
