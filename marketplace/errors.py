@@ -105,8 +105,16 @@ BARE_ERROR_PAGE = (
 )
 
 
+# Health probes read JSON whatever they send as Accept (often nothing, or */*).
+JSON_ONLY_PATHS = frozenset({"/healthz", "/readyz"})
+
+
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    return (
+        request.path.startswith("/api/")
+        or request.path in JSON_ONLY_PATHS
+        or request.accept_mimetypes.best == "application/json"
+    )
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None):
