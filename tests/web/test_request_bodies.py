@@ -112,3 +112,23 @@ def test_a_chunked_upload_over_the_limit_is_413(app_config, live_server):
     )
     answer = _post_chunked(live_server, "/api/v1/media", body, headers)
     assert _envelope(*answer) == (413, "payload_too_large")
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
+@pytest.mark.parametrize(
+    "payload", [HUGE_NUMBER, '{"id": ' + HUGE_NUMBER + "}", "[" * 100_000, "\xff"]
+)
+def test_a_signed_webhook_body_that_does_not_parse_is_400(
+    client, app_config, content_type, payload
+):
+    # The signature vouches for the bytes, not for their being an event we can read.
+    from tests.orders.payments.conftest import WEBHOOK_SECRET, sign
+
+    app_config(STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
+    raw = payload.encode("latin-1")
+    response = client.post(
+        "/api/v1/payments/stripe/webhook",
+        data=raw,
+        headers={"Content-Type": content_type, "Stripe-Signature": sign(raw)},
+    )
+    assert_envelope(response, 400)
