@@ -29,7 +29,12 @@ def configure(app: Flask, overrides: dict | None) -> None:
     from marketplace.database import engine_options
 
     app.config.setdefault(
-        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+        "SQLALCHEMY_ENGINE_OPTIONS",
+        engine_options(
+            app.config["SQLALCHEMY_DATABASE_URI"],
+            connect_timeout=app.config["DATABASE_CONNECT_TIMEOUT"],
+            statement_timeout=app.config["DATABASE_STATEMENT_TIMEOUT"],
+        ),
     )
     # Vietnamese text as UTF-8 rather than \u escapes: up to three times fewer bytes on 4G.
     app.json.ensure_ascii = False

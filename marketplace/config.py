@@ -87,6 +87,10 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
             "RATELIMIT_LOGIN_FAILURES_PER_ADDRESS", "50 per 15 minutes"
         ),
         "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
+        # Seconds. Well within gunicorn's 30-second worker timeout: a database that does not
+        # answer costs the client a 503, not the worker its life.
+        "DATABASE_CONNECT_TIMEOUT": _env_int("DATABASE_CONNECT_TIMEOUT", 5),
+        "DATABASE_STATEMENT_TIMEOUT": _env_int("DATABASE_STATEMENT_TIMEOUT", 10),
         # Room for the largest image upload plus the multipart framing around it.
         "MAX_CONTENT_LENGTH": media_max_bytes + 1024 * 1024,
         "SESSION_COOKIE_SECURE": production,

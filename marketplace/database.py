@@ -1,5 +1,6 @@
 """Engine set-up per database: SQLite made safe for concurrent writers with its readers left
-free, PostgreSQL pinged; ``read_only`` views that run their queries outside a transaction."""
+free, PostgreSQL pinged and bounded in time; ``read_only`` views that run their queries outside
+a transaction."""
 
 from __future__ import annotations
 
@@ -11,18 +12,19 @@ from sqlalchemy import event
 
 from marketplace.extensions import db
 
+# How long a SQLite writer waits for the lock when DATABASE_STATEMENT_TIMEOUT is 0 (off).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # HTTP's safe methods: they read and never write (RFC 9110, 9.2.1).
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _configure_sqlite(engine) -> None:
+def _configure_sqlite(engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, connection_record):
         # Let SQLAlchemy, not the driver, decide when transactions begin (see on_begin).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys = ON")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")
@@ -46,16 +48,31 @@ def _sqlite_begin() -> str:
 
 
 def configure_engines(app: Flask) -> None:
+    # A writer waits for SQLite's lock as long as a statement may take (then 503 database_busy).
+    busy_timeout_ms = app.config["DATABASE_STATEMENT_TIMEOUT"] * 1000 or SQLITE_BUSY_TIMEOUT_MS
     with app.app_context():
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
-                _configure_sqlite(engine)
+                _configure_sqlite(engine, busy_timeout_ms)
 
 
-def engine_options(uri: str) -> dict:
-    if uri.startswith("sqlite"):
-        return {}
-    return {"pool_pre_ping": True}
+def engine_options(uri: str, *, connect_timeout: int = 5, statement_timeout: int = 10) -> dict:
+    """Pool and driver options: on PostgreSQL a connection attempt, a wait for a pooled
+    connection and a statement each end with an error after their timeout (seconds; a
+    statement timeout of 0 is none), which the error handlers answer with a 503."""
+    url = sa.engine.make_url(uri)
+    if url.get_backend_name() == "sqlite":
+        in_memory = url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+        # An in-memory database has one connection per thread and no pool to wait on.
+        return {} if in_memory else {"pool_timeout": connect_timeout}
+    options: dict = {"pool_pre_ping": True, "pool_timeout": connect_timeout}
+    if url.get_backend_name() == "postgresql":
+        options["connect_args"] = {
+            # libpq's own: covers the TCP connection and the start-up exchange (at least 2 s).
+            "connect_timeout": connect_timeout,
+            "options": f"-c statement_timeout={int(statement_timeout * 1000)}",
+        }
+    return options
 
 
 def read_only(view):

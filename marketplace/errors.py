@@ -7,9 +7,11 @@ Every API error leaves as the contract's envelope:
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from flask import Flask, jsonify, render_template, render_template_string, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,10 @@ class BadRequest(DomainError):
     status, code, message = 400, "bad_request", "The request is malformed."
 
 
+class MalformedJson(BadRequest):
+    status, code, message = 400, "malformed_json", "The body is not valid JSON."
+
+
 class Unauthorized(DomainError):
     status, code, message = 401, "unauthorized", "Sign in to do this."
 
@@ -99,8 +105,16 @@ BARE_ERROR_PAGE = (
 )
 
 
+# Health probes read JSON whatever they send as Accept (often nothing, or */*).
+JSON_ONLY_PATHS = frozenset({"/healthz", "/readyz"})
+
+
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    return (
+        request.path.startswith("/api/")
+        or request.path in JSON_ONLY_PATHS
+        or request.accept_mimetypes.best == "application/json"
+    )
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None):
@@ -135,9 +149,7 @@ def http_exception_response(exc: HTTPException):
     details: dict = {}
     if messages:
         details = flatten_webargs_messages(messages)
-        if status == 400 and "Invalid JSON body." in str(messages):
-            code, message, details = "malformed_json", "The body is not valid JSON.", {}
-        elif status == 422:
+        if status == 422:
             message = "Some fields are invalid."
     response, status = error_response(status, code, message, details)
     for name, value in (data.get("headers") or {}).items():
@@ -149,6 +161,16 @@ def http_exception_response(exc: HTTPException):
         if retry_after:
             response.headers["Retry-After"] = str(retry_after)
     return response, status
+
+
+def _sqlite_locked(error: sqlite3.OperationalError) -> bool:
+    message = str(error).lower()
+    return "locked" in message or "busy" in message
+
+
+def _database_unavailable(exc: Exception):
+    log.error("database unavailable: %s", exc)
+    return error_response(503, "database_unavailable", "The database is not answering.")
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -164,12 +186,24 @@ def register_errorhandlers(app: Flask) -> None:
     def handle_operational_error(exc: OperationalError):
         # SQLite answers "database is locked" when writers queue past the busy timeout:
         # the client may retry, so it is a 503, not a bug.
-        if "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower():
+        if isinstance(exc.orig, sqlite3.OperationalError) and _sqlite_locked(exc.orig):
             return error_response(503, "database_busy", "The database is busy; try again.")
-        log.exception("database error")
-        return error_response(503, "database_unavailable", "The database is not answering.")
+        # Not reachable, a connect or statement timeout (DATABASE_CONNECT_TIMEOUT,
+        # DATABASE_STATEMENT_TIMEOUT), a connection lost: the database, not the request.
+        return _database_unavailable(exc)
+
+    @app.errorhandler(PoolTimeout)
+    def handle_pool_timeout(exc: PoolTimeout):
+        # Every pooled connection stayed busy past DATABASE_CONNECT_TIMEOUT.
+        return _database_unavailable(exc)
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
         log.exception("unhandled error")
         return error_response(500, "internal_error", "Something went wrong on our side.")
+
+    @app.errorhandler(DBAPIError)
+    def handle_database_error(exc: DBAPIError):
+        if exc.connection_invalidated:  # the connection broke under the statement
+            return _database_unavailable(exc)
+        return handle_unexpected(exc)

@@ -50,6 +50,10 @@ def run_migrations_online():
     with target_db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # DATABASE_STATEMENT_TIMEOUT bounds the app's statements, not a migration's
+                # (an index built over a large table); LOCAL: only this transaction.
+                connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
             context.run_migrations()
 
 

@@ -64,3 +64,13 @@ def test_trusted_proxies_set_the_client_address(monkeypatch, tmp_path):
 
     response = app.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.9"})
     assert response.get_data(as_text=True) == "203.0.113.9"
+
+
+def test_database_timeouts_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
+    monkeypatch.setenv("DATABASE_CONNECT_TIMEOUT", "3")
+    monkeypatch.setenv("DATABASE_STATEMENT_TIMEOUT", "20")
+    app = create_app({"SECRET_KEY": "x"})
+    assert app.config["DATABASE_CONNECT_TIMEOUT"] == 3
+    assert app.config["DATABASE_STATEMENT_TIMEOUT"] == 20
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_timeout": 3}

@@ -12,7 +12,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from marketplace.schemas.common import PhoneNumber, drop_nulls
+from marketplace.schemas.common import EmailAddress, PhoneNumber, drop_nulls
 
 
 class UserSchema(Schema):
@@ -36,7 +36,7 @@ class RegisterSchema(Schema):
     password = fields.String(
         required=True, load_only=True, validate=validate.Length(min=8, max=200)
     )
-    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    email = EmailAddress(load_default=None, allow_none=True, validate=validate.Length(max=254))
     phone = PhoneNumber(load_default=None, allow_none=True, validate=validate.Length(max=40))
     role = fields.String(load_default="buyer", validate=validate.OneOf(["buyer", "artisan"]))
     locale = fields.String(load_default="vi", validate=validate.OneOf(["vi", "en"]))
@@ -53,8 +53,6 @@ class RegisterSchema(Schema):
     @post_load
     def tidy(self, data, **kwargs):
         data["name"] = data["name"].strip()
-        if data.get("email"):
-            data["email"] = data["email"].strip().lower()
         return data
 
 

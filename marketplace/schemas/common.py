@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from marketplace.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from marketplace.services.emails import normalise_email
 from marketplace.services.phones import InvalidPhone, normalise_phone
 
 
@@ -17,6 +18,13 @@ class PhoneNumber(fields.String):
             return normalise_phone(raw)
         except InvalidPhone as exc:
             raise ValidationError(str(exc)) from exc
+
+
+class EmailAddress(fields.Email):
+    """An e-mail address as typed; loaded (then validated) in the form accounts store."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return normalise_email(super()._deserialize(value, attr, data, **kwargs))
 
 
 def drop_nulls(data, *names: str):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +14,7 @@ from marketplace.errors import Conflict, DomainError
 from marketplace.extensions import db
 from marketplace.models import ApiToken, User
 from marketplace.models.base import utcnow
+from marketplace.services.emails import normalise_email
 from marketplace.services.phones import InvalidPhone, normalise_phone
 
 
@@ -46,8 +48,9 @@ def register(
 ) -> tuple[User, str]:
     """Create an account with a fresh token; 409 ``account_exists`` if the email or phone is taken.
 
-    ``phone`` must already be normalised (the schema does it).
+    ``phone`` must already be normalised (the schema does it); ``email`` is stored normalised.
     """
+    email = normalise_email(email) if email else None
     taken = db.session.scalar(
         db.select(User.id).where(
             db.or_(
@@ -80,10 +83,11 @@ def register(
 
 def login_identity(login: str) -> str:
     """The account a typed login names, however it was typed, for counting failed sign-ins:
-    ``0912 345 678``, ``+84 912 345 678`` and ``84912345678`` are one phone, emails ignore case."""
-    login = login.strip()
+    ``0912 345 678``, ``+84 912 345 678`` and ``84912345678`` are one phone; emails ignore case
+    and compatibility forms (``ｂａｓｅX＠x.example`` is ``basex@x.example``)."""
+    login = unicodedata.normalize("NFKC", login).strip()
     if "@" in login:
-        return "email:" + login.lower()
+        return "email:" + normalise_email(login)
     try:
         return "phone:" + normalise_phone(login)
     except InvalidPhone:
@@ -141,7 +145,5 @@ def create_user(
     """An account made by an operator (officers and admins); no token."""
     if phone:
         phone = normalise_phone(phone)
-    if email:
-        email = email.strip().lower()
     user, _ = register(name=name, password=password, role=role, email=email, phone=phone)
     return user

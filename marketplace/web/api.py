@@ -5,7 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
-from webargs.flaskparser import FlaskParser
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
 
 
 class MarketplaceApi(Api):
@@ -35,6 +36,13 @@ class ArgumentsParser(FlaskParser):
                 schema = self._schemas[argmap] = argmap()
             return schema
         return super()._get_schema(argmap, req)
+
+    def _raw_load_json(self, req):
+        """The body as the request parsed it (``BodyRequest.get_json``): parsed once per
+        request, and any failure is 400 ``malformed_json``, not only a JSONDecodeError."""
+        if not is_json_request(req):
+            return core.missing
+        return req.get_json()
 
 
 class Blueprint(SmorestBlueprint):

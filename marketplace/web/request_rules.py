@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Flask, current_app, request
 from werkzeug.datastructures import ImmutableMultiDict
 
-from marketplace.errors import BadRequest, NotFound, UnsupportedMediaType, ValidationFailed
+from marketplace.errors import MalformedJson, NotFound, UnsupportedMediaType, ValidationFailed
 from marketplace.web.authentication import require_role, require_user
+from marketplace.web.request_body import BodyRequest
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 # For ``accepts_body``: a view that reads its body as raw bytes, whatever its declared type.
@@ -133,7 +134,9 @@ def _field_name(name: str) -> str:
 
 def refuse_unstorable_input() -> None:
     """Never a 500 for text the database cannot hold: 404 for such a path, 422 for such query
-    parameters or body fields; 400 for JSON nested deeper than MAX_JSON_DEPTH."""
+    parameters or body fields; 400 ``malformed_json`` for a JSON body that does not parse
+    (read here, before any view, so that every view sees it parsed) or is nested deeper than
+    MAX_JSON_DEPTH."""
     if request.view_args and _unstorable(list(request.view_args.values())):
         raise NotFound()
     bad_args = sorted(
@@ -143,14 +146,9 @@ def refuse_unstorable_input() -> None:
         raise ValidationFailed(details={_field_name(n): [UNSTORABLE_TEXT] for n in bad_args})
     if request.method not in BODY_METHODS or not request.is_json or not _has_body():
         return
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError as exc:
-        raise BadRequest("The body is nested too deeply.", code="malformed_json") from exc
+    body = request.get_json()
     if _deeper_than(body, MAX_JSON_DEPTH):
-        raise BadRequest(
-            f"The body is nested more than {MAX_JSON_DEPTH} levels deep.", code="malformed_json"
-        )
+        raise MalformedJson(f"The body is nested more than {MAX_JSON_DEPTH} levels deep.")
     if isinstance(body, dict):
         bad_fields = sorted(name for name, value in body.items() if _unstorable([name, value]))
         if bad_fields:
@@ -188,6 +186,7 @@ def ignore_empty_query_values() -> None:
 
 
 def register_request_rules(app: Flask) -> None:
+    app.request_class = BodyRequest
     app.before_request(ignore_empty_query_values)
     app.before_request(require_sign_in_first)
     app.before_request(require_json_bodies)

@@ -69,6 +69,9 @@ RAW_BODIES = [
     '{"items": [' + '{"a":' * 600 + "1" + "}" * 600 + "]}",
     "\xff\xfe",
     '{"a": 1, "a": 2}',
+    # More digits than Python turns into an int: json.loads raises a plain ValueError.
+    "1" + "0" * 5000,
+    '{"password": 1' + "0" * 5000 + ', "quantity": 1}',
 ]
 
 # Every operation with a body (or that may be sent one), and who calls it so that the body

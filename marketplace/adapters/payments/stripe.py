@@ -75,8 +75,9 @@ def verify_webhook(payload: bytes, signature: str | None, secret: str) -> Provid
         event = stripe.Webhook.construct_event(payload, signature, secret)
     except stripe.SignatureVerificationError as exc:
         raise InvalidWebhook(str(exc)) from exc
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        # Signed yet not an event we can read (not JSON, a list, …): refused, never a 500.
+    except (AttributeError, KeyError, TypeError, ValueError, RecursionError) as exc:
+        # Signed yet not an event we can read (not JSON, a list, nested past the parser's
+        # recursion limit, …): refused, never a 500.
         raise InvalidWebhook(f"malformed event: {exc!r}") from exc
     try:
         return _provider_event(event.to_dict())

@@ -87,6 +87,10 @@ class Storage(ABC):
     def head(self, key: str) -> StoredObject | None:
         """Size and type of the stored object, or None when nothing is stored under ``key``."""
 
+    def check(self, timeout: float) -> None:
+        """Raise StorageError unless the storage answers (within about ``timeout`` seconds)."""
+        self.head("readiness-probe")
+
     def read_start(self, key: str, length: int) -> bytes:
         """The first ``length`` bytes of the object (enough to sniff its type)."""
         stream = self.open(key)

@@ -63,6 +63,15 @@ class LocalStorage(Storage):
             raise ObjectNotFound(key)
         return Path(joined)
 
+    def check(self, timeout: float) -> None:
+        """The folder exists (or can be made) and files can be written in it."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"no media folder at {self.root}: {exc}") from exc
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise StorageError(f"cannot write in the media folder {self.root}")
+
     def save(self, key: str, stream: BinaryIO, content_type: str) -> None:
         target = self.path(key)
         try:

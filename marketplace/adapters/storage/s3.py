@@ -77,6 +77,28 @@ class S3Storage(Storage):
         except (BotoCoreError, ClientError) as exc:
             raise StorageError(f"could not store {key}: {exc}") from exc
 
+    def check(self, timeout: float) -> None:
+        """The bucket answers a HEAD: reachable, existing, and ours to use. One attempt with
+        short timeouts (the client's own retry a slow server for a minute or more)."""
+        probe = boto3.session.Session().client(
+            "s3",
+            endpoint_url=self.client.meta.endpoint_url,
+            region_name=self.client.meta.region_name,
+            config=self.client.meta.config.merge(
+                Config(
+                    connect_timeout=timeout,
+                    read_timeout=timeout,
+                    retries={"max_attempts": 1, "mode": "standard"},
+                )
+            ),
+        )
+        try:
+            probe.head_bucket(Bucket=self.bucket)
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(f"bucket {self.bucket} does not answer: {exc}") from exc
+        finally:
+            probe.close()
+
     def open(self, key: str) -> BinaryIO:
         try:
             return self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
