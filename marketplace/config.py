@@ -79,7 +79,12 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "PAYMENT_TIMEOUT_MINUTES": _env_int("PAYMENT_TIMEOUT_MINUTES", 30),
         "CURRENCY": os.environ.get("CURRENCY", "VND").upper(),
         "REDIS_URL": redis_url,
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Counters every worker shares: Redis when given, else the database (see
+        # marketplace/web/rate_limit_storage.py); never one count per worker.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
+        or redis_url
+        or "database://",
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX") or "chophien",
         "RATELIMIT_DEFAULT": os.environ.get("RATELIMIT_DEFAULT") or None,
         "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "30 per hour"),
         "RATELIMIT_LOGIN_FAILURES": os.environ.get("RATELIMIT_LOGIN_FAILURES", "10 per 15 minutes"),
@@ -102,7 +107,6 @@ DEFAULTS = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "PASSWORD_HASH_METHOD": "scrypt",
     "RATELIMIT_HEADERS_ENABLED": True,
-    "RATELIMIT_KEY_PREFIX": "chophien",
     "WTF_CSRF_TIME_LIMIT": None,
     "API_TITLE": "Chợ Phiên API",
     "API_VERSION": "v1",
