@@ -69,6 +69,10 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "MEDIA_MAX_BYTES": media_max_bytes,
         "MEDIA_MAX_VIDEO_BYTES": _env_int("MEDIA_MAX_VIDEO_BYTES", 200 * 1024 * 1024),
         "MEDIA_MAX_PIXELS": _env_int("MEDIA_MAX_PIXELS", 40_000_000),
+        # The memory one image may take while decoded (bytes per pixel of its modes, not only
+        # pixels), and how many images one worker decodes at once.
+        "MEDIA_MAX_DECODE_BYTES": _env_int("MEDIA_MAX_DECODE_BYTES", 160 * 1024 * 1024),
+        "MEDIA_DECODE_SLOTS": _env_int("MEDIA_DECODE_SLOTS", 1),
         "S3_BUCKET": os.environ.get("S3_BUCKET"),
         "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL"),
         "S3_REGION": os.environ.get("S3_REGION"),
@@ -114,4 +118,6 @@ DEFAULTS = {
     "OPENAPI_URL_PREFIX": "/api",
     "OPENAPI_JSON_PATH": "openapi.json",
     "IDEMPOTENCY_KEY_TTL_HOURS": 24,
+    # How long an upload waits for one of the worker's decode slots before a 503.
+    "MEDIA_DECODE_WAIT_SECONDS": 10,
 }

@@ -41,6 +41,7 @@ from marketplace.services.media.imaging import (
     SNIFF_BYTES,
     VIDEO_TYPES,
     ProcessedImage,
+    decode_slots,
     process_image,
     sniff,
 )
@@ -81,6 +82,18 @@ def new_key(kind: str, content_type: str, suffix: str = "") -> str:
 def _limit(kind: str) -> int:
     name = "MEDIA_MAX_VIDEO_BYTES" if kind == "video" else "MEDIA_MAX_BYTES"
     return current_app.config[name]
+
+
+def _process_image(data: bytes) -> ProcessedImage:
+    """The upload re-encoded within the configured bounds: pixels, the memory decoding may
+    take, and how many images this worker decodes at once."""
+    config = current_app.config
+    return process_image(
+        data,
+        config["MEDIA_MAX_PIXELS"],
+        max_decode_bytes=config["MEDIA_MAX_DECODE_BYTES"],
+        slots=decode_slots(config["MEDIA_DECODE_SLOTS"], config["MEDIA_DECODE_WAIT_SECONDS"]),
+    )
 
 
 def _too_large(limit: int) -> PayloadTooLarge:
@@ -130,7 +143,7 @@ def _variant_keys(image: ProcessedImage) -> tuple[str, dict[str, str]]:
 def upload_image(owner: User, stream: BinaryIO) -> Media:
     """A ready image whose re-encoded file and variants are stored; nothing is kept on failure."""
     data = read_limited(stream, _limit("image"))
-    image = process_image(data, current_app.config["MEDIA_MAX_PIXELS"])
+    image = _process_image(data)
     storage = media_storage()
     key, variant_keys = _variant_keys(image)
     media = Media(
@@ -274,7 +287,7 @@ def _complete_image(storage: Storage, media: Media, limit: int) -> Media:
     finally:
         stream.close()
     try:
-        image = process_image(data, current_app.config["MEDIA_MAX_PIXELS"])
+        image = _process_image(data)
     except (UnsupportedMediaType, PayloadTooLarge) as error:
         _reject_stored(storage, media, error)
     upload_key = media.key
