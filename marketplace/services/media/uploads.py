@@ -8,9 +8,11 @@ the two leaves a pending row that ``media gc`` cleans, never a file nobody knows
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Iterable
 from io import BytesIO
+from pathlib import Path
 from typing import BinaryIO, NoReturn
 
 import sqlalchemy as sa
@@ -39,6 +41,7 @@ from marketplace.models.base import utcnow
 from marketplace.services.media.imaging import (
     IMAGE_TYPES,
     SNIFF_BYTES,
+    VARIANT_SIZES,
     VIDEO_TYPES,
     ProcessedImage,
     decode_slots,
@@ -364,6 +367,42 @@ def shop_images(owner_id: str, changes: dict) -> dict[str, str | None]:
             image = owned_ready_image(owner_id, changes[name], field=name)
             checked[name] = image.id if image else None
     return checked
+
+
+# A variant's key is its image's key with "-<variant>.webp" for the extension (_variant_keys).
+_VARIANT_KEY = re.compile(rf"^(?P<stem>.+)-(?:{'|'.join(VARIANT_SIZES)})\.webp$")
+
+
+def _is_accepted(key: str) -> bool:
+    """Whether ``key`` is the file of a ready media or one of its variants: what ``/complete``
+    (or an upload through the app) accepted. One lookup by the unique key."""
+    candidates = {key}
+    variant = _VARIANT_KEY.match(key)
+    if variant:
+        candidates.update(f"{variant['stem']}.{ext}" for ext in set(EXTENSIONS.values()))
+    rows = db.session.execute(
+        sa.select(Media.key, Media.variant_keys).where(
+            Media.key.in_(candidates), Media.status == "ready"
+        )
+    )
+    return any(found == key or key in (variants or {}).values() for found, variants in rows)
+
+
+def local_file(key: str) -> Path:
+    """The file the app serves at ``/media/<key>`` from local storage; 404 unless it belongs to
+    a ready media: a direct upload is not served before ``/complete`` checked it."""
+    from marketplace.adapters.storage.local import LocalStorage
+
+    storage = media_storage()
+    if not isinstance(storage, LocalStorage) or not _is_accepted(key):
+        raise NotFound()
+    try:
+        path = storage.path(key)
+    except ObjectNotFound as exc:
+        raise NotFound() from exc
+    if not path.is_file():
+        raise NotFound()
+    return path
 
 
 def receive_local_upload(form: dict[str, str], stream: BinaryIO, size: int) -> None:
