@@ -55,6 +55,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    app.after_request(database.end_request_transaction)
     api.init_app(app)
     register_request_rules(app)
 

@@ -69,6 +69,10 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "MEDIA_MAX_BYTES": media_max_bytes,
         "MEDIA_MAX_VIDEO_BYTES": _env_int("MEDIA_MAX_VIDEO_BYTES", 200 * 1024 * 1024),
         "MEDIA_MAX_PIXELS": _env_int("MEDIA_MAX_PIXELS", 40_000_000),
+        # The memory one image may take while decoded (bytes per pixel of its modes, not only
+        # pixels), and how many images one worker decodes at once.
+        "MEDIA_MAX_DECODE_BYTES": _env_int("MEDIA_MAX_DECODE_BYTES", 160 * 1024 * 1024),
+        "MEDIA_DECODE_SLOTS": _env_int("MEDIA_DECODE_SLOTS", 1),
         "S3_BUCKET": os.environ.get("S3_BUCKET"),
         "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL"),
         "S3_REGION": os.environ.get("S3_REGION"),
@@ -79,7 +83,12 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "PAYMENT_TIMEOUT_MINUTES": _env_int("PAYMENT_TIMEOUT_MINUTES", 30),
         "CURRENCY": os.environ.get("CURRENCY", "VND").upper(),
         "REDIS_URL": redis_url,
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Counters every worker shares: Redis when given, else the database (see
+        # marketplace/web/rate_limit_storage.py); never one count per worker.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
+        or redis_url
+        or "database://",
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX") or "chophien",
         "RATELIMIT_DEFAULT": os.environ.get("RATELIMIT_DEFAULT") or None,
         "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "30 per hour"),
         "RATELIMIT_LOGIN_FAILURES": os.environ.get("RATELIMIT_LOGIN_FAILURES", "10 per 15 minutes"),
@@ -106,7 +115,6 @@ DEFAULTS = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "PASSWORD_HASH_METHOD": "scrypt",
     "RATELIMIT_HEADERS_ENABLED": True,
-    "RATELIMIT_KEY_PREFIX": "chophien",
     "WTF_CSRF_TIME_LIMIT": None,
     "API_TITLE": "Chợ Phiên API",
     "API_VERSION": "v1",
@@ -114,4 +122,6 @@ DEFAULTS = {
     "OPENAPI_URL_PREFIX": "/api",
     "OPENAPI_JSON_PATH": "openapi.json",
     "IDEMPOTENCY_KEY_TTL_HOURS": 24,
+    # How long an upload waits for one of the worker's decode slots before a 503.
+    "MEDIA_DECODE_WAIT_SECONDS": 10,
 }

@@ -56,6 +56,21 @@ def configure_engines(app: Flask) -> None:
                 _configure_sqlite(engine, busy_timeout_ms)
 
 
+def end_request_transaction(response):
+    """After the view: what the request left uncommitted is rolled back now, not at teardown.
+
+    Flask-Limiter counts failed sign-ins after the view, on a connection of its own (see
+    web/rate_limit_storage.py). On SQLite the request's transaction (a POST begins IMMEDIATE)
+    would still hold the write lock that connection waits for, for the whole busy timeout.
+    Registered after the limiter, so that it runs before the limiter's own after-request.
+    """
+    if db.session.registry.has():
+        session = db.session()
+        if session.in_transaction():
+            session.rollback()
+    return response
+
+
 def engine_options(uri: str, *, connect_timeout: int = 5, statement_timeout: int = 10) -> dict:
     """Pool and driver options: on PostgreSQL a connection attempt, a wait for a pooled
     connection and a statement each end with an error after their timeout (seconds; a

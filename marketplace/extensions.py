@@ -10,6 +10,7 @@ from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 
 from marketplace.models.base import db
+from marketplace.web import rate_limit_storage  # noqa: F401 (the database:// scheme)
 from marketplace.web.api import MarketplaceApi
 
 

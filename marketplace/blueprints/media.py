@@ -5,20 +5,16 @@ POST /api/v1/media/uploads           a pending media and a ticket to upload it d
 GET  /api/v1/media/<id>              the caller's own media
 POST /api/v1/media/<id>/complete     check the uploaded object and make the media ready
 POST /api/v1/media/local-uploads     where direct uploads go when storage is the local folder
-GET  /media/<key>                    a file of the local folder
+GET  /media/<key>                    a file of the local folder, once its media is ready
 """
 
 from __future__ import annotations
 
 from flask import Blueprint as WebBlueprint
-from flask import abort, current_app, request, send_file
+from flask import current_app, request, send_file
 
-from marketplace.adapters.storage.base import (
-    IMMUTABLE_CACHE_CONTROL,
-    ObjectNotFound,
-    content_type_of,
-)
-from marketplace.adapters.storage.local import LocalStorage
+from marketplace.adapters.storage.base import IMMUTABLE_CACHE_CONTROL, content_type_of
+from marketplace.database import read_only
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import csrf, limiter
 from marketplace.schemas.media import (
@@ -108,16 +104,10 @@ def receive_upload():
 
 @web.get("/media/<path:key>")
 @limiter.exempt
+@read_only
 def serve(key: str):
-    storage = media_service.media_storage()
-    if not isinstance(storage, LocalStorage):
-        abort(404)
-    try:
-        path = storage.path(key)
-    except ObjectNotFound:
-        abort(404)
-    if not path.is_file():
-        abort(404)
+    """A file of local storage, when it belongs to a ready media (or is one of its variants)."""
+    path = media_service.local_file(key)
     response = send_file(path, mimetype=content_type_of(key), conditional=True, etag=True)
     response.headers["Cache-Control"] = IMMUTABLE_CACHE_CONTROL
     response.headers["Content-Security-Policy"] = FILE_CSP

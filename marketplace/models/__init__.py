@@ -19,6 +19,7 @@ from marketplace.models.ocop import (
 from marketplace.models.order import Checkout, IdempotencyKey, Order, OrderEvent, OrderLine
 from marketplace.models.payment import PaymentTransaction, ProcessedEvent
 from marketplace.models.product import Category, Product, ProductImage, ProductVariant
+from marketplace.models.rate_limit import RateLimitCounter
 from marketplace.models.shop import Shop
 from marketplace.models.user import ApiToken, Role, User
 
@@ -45,6 +46,7 @@ __all__ = [
     "Product",
     "ProductImage",
     "ProductVariant",
+    "RateLimitCounter",
     "Role",
     "Shop",
     "User",

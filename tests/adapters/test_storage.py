@@ -20,6 +20,8 @@ from marketplace.adapters.storage.base import (
 from marketplace.adapters.storage.local import LocalStorage, UploadRefused
 from marketplace.adapters.storage.s3 import S3Storage
 from marketplace.services.media.uploads import new_key
+from tests.factories import make_user
+from tests.factories.trade_office import make_media
 
 DATA = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40
 
@@ -71,6 +73,8 @@ def test_save_replaces_and_reads_from_stream_position(storage):
 def test_url_serves_the_bytes_with_type_and_long_cache(app, storage):
     key = new_key("image", "image/webp")
     storage.save(key, BytesIO(DATA), "image/webp")
+    # The app serves local files of ready media only.
+    make_media(make_user(), key=key)
     with app.test_request_context():
         url = storage.url(key)
     status, body, headers = fetch(app.test_client(), url)

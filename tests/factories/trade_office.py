@@ -26,7 +26,9 @@ from marketplace.services.trade_office.ocop import local_today
 from tests.factories import make_user
 
 
-def make_media(owner: User, *, status: str = "ready", kind: str = "image") -> Media:
+def make_media(
+    owner: User, *, status: str = "ready", kind: str = "image", key: str | None = None
+) -> Media:
     media = Media(
         owner_id=owner.id,
         kind=kind,
@@ -36,7 +38,7 @@ def make_media(owner: User, *, status: str = "ready", kind: str = "image") -> Me
         width=10,
         height=10,
         backend="local",
-        key=f"test/{uuid.uuid4().hex}.webp",
+        key=key or f"test/{uuid.uuid4().hex}.webp",
         variant_keys={},
     )
     db.session.add(media)

@@ -128,6 +128,8 @@ BAD_FILES = {
     "text named .jpg": (media_files.TEXT_NAMED_JPG, "photo.jpg", 415, "unsupported_media_type"),
     "truncated jpeg": (media_files.truncated_jpeg(), "cut.jpg", 415, "damaged_image"),
     "png bomb 20000x20000": (media_files.png_bomb(), "bomb.png", 413, "too_many_pixels"),
+    # Within MEDIA_MAX_PIXELS, but 200 MB once decoded and converted to RGB.
+    "1-bit png 6300x6300": (media_files.png_bomb(6300, 6300), "plan.png", 413, "too_many_pixels"),
     "svg with script": (media_files.SVG_WITH_SCRIPT, "logo.svg", 415, "unsupported_media_type"),
     "animated gif": (media_files.animated_gif(), "dance.gif", 415, "unsupported_media_type"),
     "gif+zip polyglot": (media_files.gifar(), "x.jpg", 415, "unsupported_media_type"),

@@ -144,6 +144,7 @@ def test_image_direct_upload_is_processed_like_a_posted_one(client, auth, media_
         ("image/png", media_files.jpeg((64, 64)), 415, "content_type_mismatch"),
         ("image/jpeg", media_files.truncated_jpeg(), 415, "damaged_image"),
         ("image/png", media_files.png_bomb(), 413, "too_many_pixels"),
+        ("image/png", media_files.png_bomb(6300, 6300), 413, "too_many_pixels"),
     ],
 )
 def test_bad_uploaded_objects_are_refused_and_deleted(

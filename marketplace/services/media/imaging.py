@@ -6,14 +6,18 @@ gone, because the stored file is a fresh encoding of the decoded image.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
+import threading
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from io import BytesIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from marketplace.errors import PayloadTooLarge, UnsupportedMediaType
+from marketplace.errors import PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType
 
 SNIFF_BYTES = 64
 IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
@@ -23,6 +27,10 @@ VARIANT_SIZES = {"medium": 960, "thumb": 320}
 VARIANT_QUALITY = {"medium": 80, "thumb": 72}
 ORIGINAL_QUALITY = 85
 EXIF_ORIENTATION = 0x0112
+# The most memory one image may hold while it is decoded and prepared: 40 megapixels at the
+# four bytes Pillow keeps for each pixel of a colour image.
+DEFAULT_MAX_DECODE_BYTES = 160 * 1024 * 1024
+MB = 1024 * 1024
 # ISO base media brands of MP4 video; HEIC and AVIF share the container but are images.
 MP4_BRANDS = {
     b"isom",
@@ -90,8 +98,97 @@ def too_many_pixels(pixels: int, max_pixels: int) -> PayloadTooLarge:
     )
 
 
-def decode(data: bytes, max_pixels: int) -> tuple[Image.Image, str]:
-    """The decoded, upright image and its content type; 415 or 413 when it is not acceptable."""
+def too_much_memory(needed: int, max_bytes: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"Decoding the image would take {needed // MB} MB of memory; "
+        f"at most {max_bytes // MB} MB are allowed.",
+        code="too_many_pixels",
+        details={"file": [f"at most {max_bytes // MB} MB of pixels once decoded"]},
+    )
+
+
+class DecoderBusy(ServiceUnavailable):
+    code = "decoder_busy"
+    message = "The server is busy with other images; try again in a moment."
+
+
+class DecodeSlots:
+    """At most ``count`` images decoded at once in this process; a caller waits up to
+    ``wait_seconds`` for its turn, then gets 503 ``decoder_busy``."""
+
+    def __init__(self, count: int, wait_seconds: float) -> None:
+        self.wait_seconds = wait_seconds
+        self._semaphore = threading.BoundedSemaphore(count)
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        if not self._semaphore.acquire(timeout=self.wait_seconds):
+            raise DecoderBusy()
+        try:
+            yield
+        finally:
+            self._semaphore.release()
+
+
+@functools.cache
+def decode_slots(count: int, wait_seconds: float) -> DecodeSlots:
+    """The process's slots for this setting: every request of a worker shares them."""
+    return DecodeSlots(count, wait_seconds)
+
+
+def bytes_per_pixel(mode: str) -> int:
+    """What Pillow keeps in memory for each pixel of an image in ``mode``: a byte for one 8-bit
+    band (bilevel "1" included), two for 16-bit grey, four for everything else (several bands
+    are stored four bytes wide, as are 32-bit integers and floats)."""
+    if mode in ("1", "L", "P"):
+        return 1
+    if mode.startswith("I;16"):
+        return 2
+    return 4
+
+
+def _output_mode(image: Image.Image, content_type: str) -> str:
+    """The mode the stored image is encoded from: the decoded one when the format takes it."""
+    if content_type == "image/jpeg":
+        wanted = ("RGB", "L")
+    elif content_type == "image/png":
+        wanted = ("RGB", "RGBA", "L", "LA")
+    else:
+        wanted = ("RGB", "RGBA")
+    if image.mode in wanted:
+        return image.mode
+    return "RGBA" if image.has_transparency_data and content_type != "image/jpeg" else "RGB"
+
+
+def decode_cost(image: Image.Image, content_type: str, *, upright_copy: bool) -> int:
+    """The most memory, in bytes, that decoding and preparing this image holds at once, known
+    from its header: the decoded pixels, plus the largest of what lives beside them (libwebp's
+    own buffer, the upright copy of a rotated photo, the converted copy of a mode the output
+    format does not take). A 1-bit PNG costs one byte a pixel decoded, and four more as RGB."""
+    decoded = bytes_per_pixel(image.mode)
+    beside = [0]
+    if content_type == "image/webp":
+        beside.append(4)
+    if upright_copy:
+        beside.append(decoded)
+    output = _output_mode(image, content_type)
+    if output != image.mode:
+        beside.append(bytes_per_pixel(output))
+    return image.width * image.height * (decoded + max(beside))
+
+
+def _orientation(image: Image.Image, content_type: str) -> int:
+    """The EXIF orientation, read without decoding: a PNG whose eXIf chunk comes after its
+    pixels tells only once decoded (Pillow would decode it to look), so it says 1 until then."""
+    if content_type == "image/png" and "exif" not in image.info:
+        return 1
+    return image.getexif().get(EXIF_ORIENTATION, 1)
+
+
+def open_checked(data: bytes, max_pixels: int, max_bytes: int) -> tuple[Image.Image, str]:
+    """The image opened from its header only, and its content type, when its pixels and the
+    memory decoding them would take are within bounds; 415 or 413 otherwise. Nothing is
+    decoded yet."""
     content_type = sniff(data[:SNIFF_BYTES])
     if content_type not in IMAGE_TYPES:
         raise not_an_image("not a JPEG, PNG or WebP image")
@@ -103,9 +200,7 @@ def decode(data: bytes, max_pixels: int) -> tuple[Image.Image, str]:
             raise too_many_pixels(pixels, max_pixels)
         if getattr(image, "n_frames", 1) > 1:
             raise not_an_image("animated images are not accepted", code="animated_image")
-        image.load()
-        if image.getexif().get(EXIF_ORIENTATION, 1) != 1:
-            image = ImageOps.exif_transpose(image)
+        cost = decode_cost(image, content_type, upright_copy=_orientation(image, content_type) != 1)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise PayloadTooLarge(
             "The image has too many pixels.",
@@ -114,20 +209,29 @@ def decode(data: bytes, max_pixels: int) -> tuple[Image.Image, str]:
         ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise not_an_image("the image is damaged or incomplete", code="damaged_image") from exc
+    if cost > max_bytes:
+        raise too_much_memory(cost, max_bytes)
     return image, content_type
 
 
-def _for_output(image: Image.Image, content_type: str) -> Image.Image:
-    alpha = image.has_transparency_data
-    if content_type == "image/jpeg":
-        wanted = ("RGB", "L")
-    elif content_type == "image/png":
-        wanted = ("RGB", "RGBA", "L", "LA")
-    else:
-        wanted = ("RGB", "RGBA")
-    if image.mode not in wanted:
-        image = image.convert("RGBA" if alpha and content_type != "image/jpeg" else "RGB")
+def load_upright(image: Image.Image, content_type: str, max_bytes: int) -> Image.Image:
+    """Decode an image from ``open_checked``, upright; 415 when it is damaged."""
+    try:
+        image.load()
+        if image.getexif().get(EXIF_ORIENTATION, 1) != 1:
+            # A late eXIf chunk (PNG) may ask for the upright copy the header did not announce.
+            cost = decode_cost(image, content_type, upright_copy=True)
+            if cost > max_bytes:
+                raise too_much_memory(cost, max_bytes)
+            image = ImageOps.exif_transpose(image)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise not_an_image("the image is damaged or incomplete", code="damaged_image") from exc
     return image
+
+
+def _for_output(image: Image.Image, content_type: str) -> Image.Image:
+    mode = _output_mode(image, content_type)
+    return image if mode == image.mode else image.convert(mode)
 
 
 def _encode(image: Image.Image, content_type: str, icc_profile: bytes | None) -> bytes:
@@ -160,9 +264,24 @@ def _webp(image: Image.Image, quality: int, icc_profile: bytes | None) -> bytes:
     return out.getvalue()
 
 
-def process_image(data: bytes, max_pixels: int) -> ProcessedImage:
-    """Re-encode an uploaded image without its metadata, upright, with its WebP variants."""
-    image, content_type = decode(data, max_pixels)
+def process_image(
+    data: bytes,
+    max_pixels: int,
+    *,
+    max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES,
+    slots: DecodeSlots | None = None,
+) -> ProcessedImage:
+    """Re-encode an uploaded image without its metadata, upright, with its WebP variants.
+
+    The header is checked first (413 or 415 without decoding anything); then the image is
+    decoded and encoded holding one of ``slots``, when given.
+    """
+    image, content_type = open_checked(data, max_pixels, max_decode_bytes)
+    with slots.hold() if slots else contextlib.nullcontext():
+        return _reencode(load_upright(image, content_type, max_decode_bytes), content_type)
+
+
+def _reencode(image: Image.Image, content_type: str) -> ProcessedImage:
     icc_profile = image.info.get("icc_profile")
     image = _for_output(image, content_type)
     # Nothing of the upload's metadata may be written back (JPEG keeps comments by default).

@@ -8,9 +8,11 @@ the two leaves a pending row that ``media gc`` cleans, never a file nobody knows
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Iterable
 from io import BytesIO
+from pathlib import Path
 from typing import BinaryIO, NoReturn
 
 import sqlalchemy as sa
@@ -39,8 +41,10 @@ from marketplace.models.base import utcnow
 from marketplace.services.media.imaging import (
     IMAGE_TYPES,
     SNIFF_BYTES,
+    VARIANT_SIZES,
     VIDEO_TYPES,
     ProcessedImage,
+    decode_slots,
     process_image,
     sniff,
 )
@@ -81,6 +85,18 @@ def new_key(kind: str, content_type: str, suffix: str = "") -> str:
 def _limit(kind: str) -> int:
     name = "MEDIA_MAX_VIDEO_BYTES" if kind == "video" else "MEDIA_MAX_BYTES"
     return current_app.config[name]
+
+
+def _process_image(data: bytes) -> ProcessedImage:
+    """The upload re-encoded within the configured bounds: pixels, the memory decoding may
+    take, and how many images this worker decodes at once."""
+    config = current_app.config
+    return process_image(
+        data,
+        config["MEDIA_MAX_PIXELS"],
+        max_decode_bytes=config["MEDIA_MAX_DECODE_BYTES"],
+        slots=decode_slots(config["MEDIA_DECODE_SLOTS"], config["MEDIA_DECODE_WAIT_SECONDS"]),
+    )
 
 
 def _too_large(limit: int) -> PayloadTooLarge:
@@ -130,7 +146,7 @@ def _variant_keys(image: ProcessedImage) -> tuple[str, dict[str, str]]:
 def upload_image(owner: User, stream: BinaryIO) -> Media:
     """A ready image whose re-encoded file and variants are stored; nothing is kept on failure."""
     data = read_limited(stream, _limit("image"))
-    image = process_image(data, current_app.config["MEDIA_MAX_PIXELS"])
+    image = _process_image(data)
     storage = media_storage()
     key, variant_keys = _variant_keys(image)
     media = Media(
@@ -274,7 +290,7 @@ def _complete_image(storage: Storage, media: Media, limit: int) -> Media:
     finally:
         stream.close()
     try:
-        image = process_image(data, current_app.config["MEDIA_MAX_PIXELS"])
+        image = _process_image(data)
     except (UnsupportedMediaType, PayloadTooLarge) as error:
         _reject_stored(storage, media, error)
     upload_key = media.key
@@ -351,6 +367,42 @@ def shop_images(owner_id: str, changes: dict) -> dict[str, str | None]:
             image = owned_ready_image(owner_id, changes[name], field=name)
             checked[name] = image.id if image else None
     return checked
+
+
+# A variant's key is its image's key with "-<variant>.webp" for the extension (_variant_keys).
+_VARIANT_KEY = re.compile(rf"^(?P<stem>.+)-(?:{'|'.join(VARIANT_SIZES)})\.webp$")
+
+
+def _is_accepted(key: str) -> bool:
+    """Whether ``key`` is the file of a ready media or one of its variants: what ``/complete``
+    (or an upload through the app) accepted. One lookup by the unique key."""
+    candidates = {key}
+    variant = _VARIANT_KEY.match(key)
+    if variant:
+        candidates.update(f"{variant['stem']}.{ext}" for ext in set(EXTENSIONS.values()))
+    rows = db.session.execute(
+        sa.select(Media.key, Media.variant_keys).where(
+            Media.key.in_(candidates), Media.status == "ready"
+        )
+    )
+    return any(found == key or key in (variants or {}).values() for found, variants in rows)
+
+
+def local_file(key: str) -> Path:
+    """The file the app serves at ``/media/<key>`` from local storage; 404 unless it belongs to
+    a ready media: a direct upload is not served before ``/complete`` checked it."""
+    from marketplace.adapters.storage.local import LocalStorage
+
+    storage = media_storage()
+    if not isinstance(storage, LocalStorage) or not _is_accepted(key):
+        raise NotFound()
+    try:
+        path = storage.path(key)
+    except ObjectNotFound as exc:
+        raise NotFound() from exc
+    if not path.is_file():
+        raise NotFound()
+    return path
 
 
 def receive_local_upload(form: dict[str, str], stream: BinaryIO, size: int) -> None:
