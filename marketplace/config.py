@@ -78,6 +78,8 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE"),
         "PAYMENT_TIMEOUT_MINUTES": _env_int("PAYMENT_TIMEOUT_MINUTES", 30),
         "CURRENCY": os.environ.get("CURRENCY", "VND").upper(),
+        # The address printed in QR labels (and messages); unset: the request's own host.
+        "PUBLIC_BASE_URL": (os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_DEFAULT": os.environ.get("RATELIMIT_DEFAULT") or None,

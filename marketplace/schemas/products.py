@@ -217,6 +217,12 @@ class ProductSchema(Schema):
     images = fields.List(fields.Nested(MediaSchema))
     variants = fields.List(fields.Nested(VariantSchema))
     ocop = fields.Nested(OcopSchema, allow_none=True)
+    trace_code = fields.String(
+        metadata={
+            "description": "8 characters, never changed: the product's public traceability "
+            "page is /t/{trace_code}"
+        }
+    )
     created_at = fields.AwareDateTime(format="iso")
     updated_at = fields.AwareDateTime(format="iso")
 
@@ -345,6 +351,7 @@ def _product_json(product, shop, category, variants, images, ocop, currency) -> 
             for v in variants
         ],
         "ocop": ocop,
+        "trace_code": product.trace_code,
         "created_at": product.created_at.isoformat(),
         "updated_at": product.updated_at.isoformat(),
     }
