@@ -170,6 +170,10 @@ class ShopProductListArgs(PaginationArgs):
     )
 
 
+class LabelArgs(Schema):
+    format = fields.String(load_default="svg", validate=validate.OneOf(["svg", "png"]))
+
+
 # --- output (documentation of what dump_products builds) --------------------------------------
 
 

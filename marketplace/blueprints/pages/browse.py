@@ -1,4 +1,5 @@
-"""Pages to browse the market: home and search, products, shops, livestreams, collections.
+"""Pages to browse the market: home and search, products, shops, livestreams, collections,
+and the traceability page a label's QR code opens.
 
 Each view parses its query, makes one service call (the services apply every visibility rule:
 what the API answers 404 for is a 404 page here) and renders; products are rendered from the
@@ -7,7 +8,7 @@ API's own ``dump_products``, which loads a page of them in a constant number of 
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
@@ -16,6 +17,7 @@ from marketplace.models import User
 from marketplace.schemas.products import dump_product, dump_products
 from marketplace.services.catalog import products as catalog
 from marketplace.services.catalog import storefront
+from marketplace.services.catalog import trace as traceability
 from marketplace.services.livestreams import sessions as livestreams
 from marketplace.services.trade_office import curation
 
@@ -69,4 +71,19 @@ def collection(ref: str):
     view = curation.view_collection(ref)
     return render_template(
         "pages/collection.html", collection=view.collection, cards=dump_products(view.products)
+    )
+
+
+def trace(trace_code: str):
+    found = traceability.trace(trace_code)
+    if trace_code != found.product.trace_code:
+        # Typed from a label (lower case, a dash): one address per product to share.
+        return redirect(url_for("pages.trace", trace_code=found.product.trace_code), 301)
+    return render_template(
+        "pages/trace.html",
+        product=dump_product(found.product),
+        shop=found.shop,
+        certificate=found.certificate,
+        code=traceability.grouped(found.product.trace_code),
+        listed_at=found.product.created_at,
     )
