@@ -109,7 +109,7 @@ class ProductDetail(MethodView):
 
 LABEL_DOC = {
     "responses": {
-        "200": {
+        200: {
             "content": {
                 "image/svg+xml": {"schema": {"type": "string"}},
                 "image/png": {"schema": {"type": "string", "format": "binary"}},
