@@ -61,15 +61,15 @@ def test_the_database_refuses_a_code_twice(app):
     db.session.rollback()
 
 
-def test_trace_finds_the_product_by_a_typed_code_and_hides_the_rest(app):
+def test_lookup_finds_the_product_by_a_typed_code_and_hides_the_rest(app):
     product = make_product(trace_code="7F1FXRHX")
-    found = trace.trace("7f1f-xrhx")
+    found = trace.lookup("7f1f-xrhx")
     assert found.product.id == product.id and found.shop.id == product.shop_id
     assert found.certificate is None
     make_product(trace_code="DRAFT000", status="draft")
     for code in ("DRAFT000", "ZZZZZZZZ", "not a code"):
         with pytest.raises(NotFound) as error:
-            trace.trace(code)
+            trace.lookup(code)
         assert error.value.code == "trace_code_not_found"
 
 

@@ -75,7 +75,7 @@ def collection(ref: str):
 
 
 def trace(trace_code: str):
-    found = traceability.trace(trace_code)
+    found = traceability.lookup(trace_code)
     if trace_code != found.product.trace_code:
         # Typed from a label (lower case, a dash): one address per product to share.
         return redirect(url_for("pages.trace", trace_code=found.product.trace_code), 301)

@@ -62,7 +62,7 @@ class Trace:
     certificate: OcopCertificate | None
 
 
-def trace(typed_code: str) -> Trace:
+def lookup(typed_code: str) -> Trace:
     """The product behind a trace code as anyone may see it: active or archived, in an active
     shop; 404 for anything else, so a hidden product's code tells nothing."""
     code = normalize_trace_code(typed_code)
