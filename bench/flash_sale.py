@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from servers import app_env, free_port, migrate, start_gunicorn, stop, wait_ready  # noqa: E402
 
+from marketplace.models.product import new_trace_code  # noqa: E402
 from marketplace.web.authentication import hash_token  # noqa: E402
 
 BUYERS = 200
@@ -106,9 +107,16 @@ def seed(dsn: str) -> dict:
         ):
             cur.execute(
                 "INSERT INTO products (id, shop_id, title, status, price, title_search, "
-                "text_search, created_at, updated_at) VALUES (%s, %s, %s, 'active', 150000, "
-                "%s, %s, now(), now())",
-                (ids[name], ids["shop"], f"Khăn piêu {name}", f"khan pieu {name}", name),
+                "text_search, trace_code, created_at, updated_at) VALUES (%s, %s, %s, 'active', "
+                "150000, %s, %s, %s, now(), now())",
+                (
+                    ids[name],
+                    ids["shop"],
+                    f"Khăn piêu {name}",
+                    f"khan pieu {name}",
+                    name,
+                    new_trace_code(),
+                ),
             )
             cur.execute(
                 "INSERT INTO product_variants (id, product_id, options, price, stock, status, "

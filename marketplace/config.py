@@ -82,6 +82,8 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE"),
         "PAYMENT_TIMEOUT_MINUTES": _env_int("PAYMENT_TIMEOUT_MINUTES", 30),
         "CURRENCY": os.environ.get("CURRENCY", "VND").upper(),
+        # The address printed in QR labels (and messages); unset: the request's own host.
+        "PUBLIC_BASE_URL": (os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
         "REDIS_URL": redis_url,
         # Counters every worker shares: Redis when given, else the database (see
         # marketplace/web/rate_limit_storage.py); never one count per worker.

@@ -1,6 +1,7 @@
 """Alembic environment for Flask-Migrate: the app's engine and the models' metadata."""
 
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -47,7 +48,7 @@ def run_migrations_online():
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("render_item", render_item)
 
-    with target_db.engine.connect() as connection:
+    with target_db.engine.connect() as connection, _sqlite_foreign_keys_off(connection):
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():
             if connection.dialect.name == "postgresql":
@@ -55,6 +56,29 @@ def run_migrations_online():
                 # (an index built over a large table); LOCAL: only this transaction.
                 connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
             context.run_migrations()
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(connection):
+    """SQLite changes a column by rebuilding its table (batch mode: copy, drop, rename), and
+    dropping a table that other rows refer to fails, or deletes them, while foreign keys are
+    enforced. The pragma only takes effect outside a transaction: it is set on the driver's
+    connection before the migrations begin, and set back once they are done (the connection
+    returns to the app's pool), after checking that every reference still finds its row."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    driver.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+        connection.rollback()  # whatever began after the last migration's commit
+        broken = driver.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migrations left broken foreign keys: {broken[:10]}")
+    finally:
+        connection.rollback()
+        driver.execute("PRAGMA foreign_keys = ON")
 
 
 if context.is_offline_mode():

@@ -6,6 +6,8 @@
     GET    /products/<id>            anyone       a product (drafts: owner only)
     PATCH  /products/<id>            owner        edit, variants replaced as a set
     DELETE /products/<id>            owner        archive
+    GET    /products/<id>/label.svg  owner, office  printable label: QR code of /t/<trace_code>,
+                                                  name and shop (?format=png as PNG)
     GET    /categories               anyone       the category tree
 
 Products are answered as ``product_views`` (what they show, loaded in a constant number of
@@ -15,12 +17,14 @@ transaction (a signed-in one has opened its transaction already, reading the cal
 
 from __future__ import annotations
 
+from flask import Response, current_app, render_template, request
 from flask.views import MethodView
 
 from marketplace.database import read_only
 from marketplace.pagination import page_body
 from marketplace.schemas.products import (
     CategoryTreeSchema,
+    LabelArgs,
     ProductCreateSchema,
     ProductListArgs,
     ProductPageSchema,
@@ -28,7 +32,7 @@ from marketplace.schemas.products import (
     ProductUpdateSchema,
     ShopProductListArgs,
 )
-from marketplace.services.catalog import categories, search, shops
+from marketplace.services.catalog import categories, labels, search, shops
 from marketplace.services.catalog import products as catalog
 from marketplace.services.catalog.product_views import product_view, product_views
 from marketplace.services.permissions import require_shop_owner
@@ -101,6 +105,53 @@ class ProductDetail(MethodView):
         product = catalog.product_for(user, product_id)
         require_shop_owner(user, product.shop)
         catalog.archive_product(product)
+
+
+LABEL_DOC = {
+    "responses": {
+        200: {
+            "content": {
+                "image/svg+xml": {"schema": {"type": "string"}},
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+            }
+        }
+    }
+}
+
+
+@blp.route("/products/<product_id>/label.svg")
+class ProductLabel(MethodView):
+    @sign_in_first()
+    @blp.arguments(LabelArgs, location="query")
+    @blp.response(
+        200,
+        description="An 80 × 40 mm label: SVG, or PNG with ``?format=png``",
+        content_type="image/svg+xml",
+    )
+    @blp.doc(**LABEL_DOC)
+    def get(self, args, product_id):
+        """A printable label (owner, officer): the QR code of ``PUBLIC_BASE_URL/t/{trace_code}``,
+        the product's name and shop."""
+        label = labels.label_for(require_user(), product_id, _public_base_url())
+        if args["format"] == "png":
+            return _label_response(labels.png(label), "image/png", label.trace_code, "png")
+        body = render_template("labels/product.svg", label=label)
+        return _label_response(body, "image/svg+xml", label.trace_code, "svg")
+
+
+def _public_base_url() -> str:
+    """Where the printed QR codes point: PUBLIC_BASE_URL, or the address this request came to."""
+    return current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+
+
+def _label_response(body, mimetype: str, code: str, extension: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'inline; filename="nhan-{code}.{extension}"'
+    # The label names a product its owner may rename: never kept by a shared cache.
+    response.headers["Cache-Control"] = "private, no-cache"
+    # An SVG opened on its own is a document: this one needs nothing but itself.
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    return response
 
 
 @blp.route("/categories")

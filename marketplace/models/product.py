@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -15,6 +16,16 @@ if TYPE_CHECKING:
     from marketplace.models.ocop import OcopCertificate
 
 PRODUCT_STATUSES = ("draft", "active", "archived", "suspended")
+
+# Crockford's base32: digits and capitals without I, L, O and U, which people misread or
+# mistype; 8 of them (40 bits) print large on a label and type easily on a phone.
+TRACE_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+TRACE_CODE_LENGTH = 8
+
+
+def new_trace_code() -> str:
+    """A random trace code (the catalog makes sure a new product's is not taken)."""
+    return "".join(secrets.choice(TRACE_CODE_ALPHABET) for _ in range(TRACE_CODE_LENGTH))
 
 
 class Category(IdMixin, db.Model):
@@ -62,6 +73,10 @@ class Product(IdMixin, TimestampMixin, db.Model):
     text_search: Mapped[str] = mapped_column(sa.Text, default="")
     suspension_reason: Mapped[str | None] = mapped_column(sa.Text)
     status_before_suspension: Mapped[str | None] = mapped_column(sa.String(12))
+    # What the printed label's QR code and /t/<trace_code> name: set once, never changed.
+    trace_code: Mapped[str] = mapped_column(
+        sa.String(TRACE_CODE_LENGTH), unique=True, default=new_trace_code
+    )
 
     shop: Mapped[Shop] = relationship()
     category: Mapped[Category | None] = relationship()

@@ -163,6 +163,10 @@ class ShopProductListArgs(PaginationArgs):
     )
 
 
+class LabelArgs(Schema):
+    format = fields.String(load_default="svg", validate=validate.OneOf(["svg", "png"]))
+
+
 # --- output ------------------------------------------------------------------------------------
 
 
@@ -219,6 +223,13 @@ class ProductSchema(FastDumpSchema):
     images = fields.List(fields.Nested(MediaSchema))
     variants = fields.List(fields.Nested(VariantSchema))
     ocop = fields.Nested(OcopSchema, attribute="certificate", allow_none=True)
+    trace_code = fields.String(
+        attribute="product.trace_code",
+        metadata={
+            "description": "8 characters, never changed: the product's public traceability "
+            "page is /t/{trace_code}"
+        },
+    )
     created_at = fields.AwareDateTime(attribute="product.created_at", format="iso")
     updated_at = fields.AwareDateTime(attribute="product.updated_at", format="iso")
 

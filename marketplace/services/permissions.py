@@ -35,3 +35,11 @@ def require_shop_owner(user: User, shop: Shop) -> None:
     """Only a shop's owner changes it or its products (403 for anyone else)."""
     if not owns(user, shop):
         raise Forbidden("Only the shop's owner may do this.", code="not_shop_owner")
+
+
+def require_shop_owner_or_staff(user: User, shop: Shop) -> None:
+    """A shop's owner or the trade office (403 for anyone else): e.g. its products' labels."""
+    if not (owns(user, shop) or is_staff(user)):
+        raise Forbidden(
+            "Only the shop's owner or the trade office may do this.", code="not_shop_owner"
+        )

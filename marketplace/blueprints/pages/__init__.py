@@ -5,6 +5,7 @@ GET       /products/<product_id>    a product: gallery, variants, OCOP badge, it
 GET       /shops/<slug or id>       a shop: story, village, products, upcoming livestreams
 GET       /livestreams/<id>         a livestream: platform link, featured products and codes
 GET       /collections/<slug>       a collection curated by the trade office
+GET       /t/<trace_code>           where a product comes from: the page its label's QR code opens
 GET POST  /signin                   sign in with email or phone and password (session cookie)
 GET POST  /signout                  sign out (GET asks, POST does it)
 
@@ -30,6 +31,7 @@ web.add_url_rule("/products/<product_id>", "product", browse.product)
 web.add_url_rule("/shops/<ref>", "shop", browse.shop)
 web.add_url_rule("/livestreams/<livestream_id>", "livestream", browse.livestream)
 web.add_url_rule("/collections/<ref>", "collection", browse.collection)
+web.add_url_rule("/t/<trace_code>", "trace", browse.trace)
 web.add_url_rule("/signin", "signin", session.signin, methods=["GET", "POST"])
 web.add_url_rule("/signout", "signout", session.signout, methods=["GET", "POST"])
 

@@ -1,4 +1,5 @@
-"""Pages to browse the market: home and search, products, shops, livestreams, collections.
+"""Pages to browse the market: home and search, products, shops, livestreams, collections,
+and the traceability page a label's QR code opens.
 
 Each view parses its query, makes one service call (the services apply every visibility rule:
 what the API answers 404 for is a 404 page here) and renders; products are shown as the API
@@ -7,7 +8,7 @@ shows them: ``product_views`` (a constant number of queries a page) dumped by Pr
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
@@ -16,6 +17,7 @@ from marketplace.models import User
 from marketplace.schemas.products import ProductSchema
 from marketplace.services.catalog import products as catalog
 from marketplace.services.catalog import storefront
+from marketplace.services.catalog import trace as traceability
 from marketplace.services.catalog.product_views import product_view, product_views
 from marketplace.services.livestreams import sessions as livestreams
 from marketplace.services.livestreams.featured import livestream_view
@@ -83,3 +85,18 @@ def collection(ref: str):
     view = curation.view_collection(ref)
     cards = PRODUCTS.dump(view.products, many=True)
     return render_template("pages/collection.html", collection=view.collection, cards=cards)
+
+
+def trace(trace_code: str):
+    found = traceability.lookup(trace_code)
+    if trace_code != found.product.trace_code:
+        # Typed from a label (lower case, a dash): one address per product to share.
+        return redirect(url_for("pages.trace", trace_code=found.product.trace_code), 301)
+    return render_template(
+        "pages/trace.html",
+        product=PRODUCTS.dump(product_view(found.product)),
+        shop=found.shop,
+        certificate=found.certificate,
+        code=traceability.grouped(found.product.trace_code),
+        listed_at=found.product.created_at,
+    )

@@ -5,7 +5,7 @@ Registered as Jinja filters by the package; plain functions, so they are tested 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import phonenumbers
 from flask import current_app
@@ -53,6 +53,15 @@ def local_time(moment: datetime | None) -> str:
 def iso(moment: datetime | None) -> str:
     """The machine-readable form for ``<time datetime>``, with the local offset."""
     return moment.astimezone(LOCAL_TZ).isoformat(timespec="minutes") if moment else ""
+
+
+def day(value: date | None) -> str:
+    """A day as Vietnamese write it, ``12/03/2027``; a moment's day in Asia/Ho_Chi_Minh."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(LOCAL_TZ).date()
+    return f"{value:%d/%m/%Y}"
 
 
 def local_date(value: str | None) -> str:
@@ -156,6 +165,7 @@ FILTERS = {
     "local_time": local_time,
     "iso": iso,
     "local_date": local_date,
+    "day": day,
     "image_box": image_box,
     "media_box": media_box,
     "ocop_badge": ocop_badge,

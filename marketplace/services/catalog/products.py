@@ -14,6 +14,7 @@ from marketplace.extensions import db
 from marketplace.models import Product, ProductVariant, Shop, User
 from marketplace.models.base import utcnow
 from marketplace.services.catalog import categories
+from marketplace.services.catalog.trace import unused_trace_code
 from marketplace.services.media import uploads as media
 from marketplace.services.permissions import can_see_product
 from marketplace.services.text import fold
@@ -131,6 +132,7 @@ def create_product(
         category_id=category_id_for(category),
         weight_grams=weight_grams,
         status=status,
+        trace_code=unused_trace_code(),
     )
     for position, spec in enumerate(specs):
         product.variants.append(
