@@ -10,7 +10,8 @@ from types import SimpleNamespace
 import pytest
 from flask import render_template
 
-from marketplace.schemas.products import dump_product
+from marketplace.schemas.products import ProductSchema
+from marketplace.services.catalog.product_views import product_view
 from marketplace.services.trade_office.ocop import local_today
 from tests.factories import make_product, make_shop
 from tests.factories.pages import build_market
@@ -57,7 +58,7 @@ def test_the_province_is_named_when_the_shop_has_one(app):
     with app.test_request_context(f"/t/{product.trace_code}"):
         page = render_template(
             "pages/trace.html",
-            product=dump_product(product),
+            product=ProductSchema().dump(product_view(product)),
             shop=shop,
             certificate=None,
             code="ABCD-EFGH",

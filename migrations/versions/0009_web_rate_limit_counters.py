@@ -2,14 +2,14 @@
 registrations and failed sign-ins when no Redis is configured.
 
 Revision ID: web_0001
-Revises: orders_0001
+Revises: accounts_0001
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "web_0001"
-down_revision = "orders_0001"
+down_revision = "accounts_0001"
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ On SQLite the last step rebuilds the table (batch mode); env.py turns foreign ke
 the migrations so that rebuilding a table others refer to keeps their rows.
 
 Revision ID: catalog_0002
-Revises: orders_0001
+Revises: web_0001
 """
 
 import secrets
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "catalog_0002"
-down_revision = "orders_0001"
+down_revision = "web_0001"
 branch_labels = None
 depends_on = None
 
