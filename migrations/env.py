@@ -1,5 +1,6 @@
 """Alembic environment for Flask-Migrate: the app's engine and the models' metadata."""
 
+import contextlib
 import logging
 from logging.config import fileConfig
 
@@ -49,8 +50,32 @@ def run_migrations_online():
 
     with target_db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        with sqlite_foreign_keys_off(connection):
+            with context.begin_transaction():
+                context.run_migrations()
+
+
+@contextlib.contextmanager
+def sqlite_foreign_keys_off(connection):
+    """On SQLite, foreign keys off while migrating, checked afterwards.
+
+    Batch mode rebuilds a table to change a column's type or a CHECK constraint (copy, drop,
+    rename): with foreign keys on, dropping a table that other rows refer to fails (or would
+    delete them). The pragma only works outside a transaction, so it is set on the driver's
+    connection before the migration's transaction begins.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    driver.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+        broken = driver.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+    finally:
+        driver.execute("PRAGMA foreign_keys = ON")
 
 
 if context.is_offline_mode():

@@ -51,9 +51,11 @@ def _who(*parties: str) -> frozenset[str]:
     return frozenset(parties)
 
 
-# The order lifecycle, in one place. `pay` is Stripe reporting a card payment.
+# The order lifecycle, in one place. `pay` is Stripe or the bank feed reporting a payment;
+# `mark_paid` the shop's owner saying a bank transfer arrived.
 MOVES: dict[str, Move] = {
     "pay": Move("placed", {"pending_payment": _who(SYSTEM)}),
+    "mark_paid": Move("placed", {"pending_payment": _who(OWNER)}),
     "confirm": Move("confirmed", {"placed": _who(OWNER)}),
     "ship": Move("shipped", {"confirmed": _who(OWNER)}),
     "deliver": Move("delivered", {"shipped": _who(OWNER, BUYER)}),
@@ -198,6 +200,10 @@ def new_order(
         note=note,
         carrier=None,
         tracking_number=None,
+        # Bank transfer only (services/orders/bank_transfer.give_instructions).
+        payment_reference=None,
+        payment_instructions=None,
+        payment_due_at=None,
         created_at=now,
         updated_at=now,
     )
@@ -453,7 +459,7 @@ def deliver_order(order_id: str, user: User) -> Order:
 
 def cancel_order(order_id: str, user: User, *, reason: str | None = None) -> Order:
     """Cancel before shipping: every line's stock returns; a paid card order is refunded."""
-    from marketplace.services.orders import payments
+    from marketplace.services.orders import bank_transfer, payments
 
     order = _load_for_move(order_id, user)
     move_order(order, "cancel", user, reason)
@@ -463,6 +469,8 @@ def cancel_order(order_id: str, user: User, *, reason: str | None = None) -> Ord
     unpaid_card = order.payment_method == "stripe" and order.payment_status == "unpaid"
     if unpaid_card:
         payments.close_unpaid_checkout(checkout_id, "cancelled before payment")
+    elif order.payment_method == bank_transfer.METHOD:
+        bank_transfer.settle_checkouts([checkout_id])
     db.session.commit()
     payments.settle_refunds(refunds)
     if unpaid_card:
