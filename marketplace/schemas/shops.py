@@ -19,7 +19,7 @@ class BankAccountInputSchema(Schema):
 
     bank_bin = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=20),
+        validate=validate.Length(max=20),
         metadata={"description": "Napas BIN of the bank (422 unknown_bank), e.g. 970436"},
     )
     account_number = fields.String(required=True, validate=validate.Length(min=1, max=60))
