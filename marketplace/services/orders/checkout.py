@@ -245,7 +245,7 @@ def _bank_accounts_for(by_shop: dict[str, list[PricedLine]], country: str) -> di
         raise bank_transfer.unavailable(
             "Bank transfer is not available: a shop of this checkout has no bank account."
         )
-    return bank_accounts.accounts_of(by_shop)
+    return bank_accounts.accounts_of(by_shop.keys())
 
 
 def place_checkout(
