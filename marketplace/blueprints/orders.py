@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from flask import Response
 from flask.views import MethodView
 
 from marketplace.pagination import page_body
 from marketplace.schemas.orders import (
     CancelSchema,
+    MarkPaidSchema,
     OrderListArgs,
     OrderPageSchema,
     OrderSchema,
     ReturnSchema,
     ShipSchema,
 )
-from marketplace.services.orders import actions, lifecycle
+from marketplace.services.orders import actions, bank_transfer, lifecycle
 from marketplace.web.api import Blueprint
 from marketplace.web.authentication import require_user
 from marketplace.web.request_rules import sign_in_first
@@ -39,6 +41,46 @@ class OrderById(MethodView):
     def get(self, order_id):
         """An order, to its buyer and its shop's owner (404 to anyone else)."""
         return lifecycle.get_order(order_id, require_user())
+
+
+@blp.route("/orders/<order_id>/mark-paid")
+class MarkOrderPaid(MethodView):
+    @sign_in_first()
+    @blp.arguments(MarkPaidSchema)
+    @blp.response(200, OrderSchema)
+    def post(self, data, order_id):
+        """The shop's owner saw the bank transfer arrive: `pending_payment` → `placed`, paid."""
+        return bank_transfer.mark_paid(order_id, require_user(), **data)
+
+
+_QR_IMAGE = {"description": "the order's VietQR code", "content": {}}
+
+
+@blp.route("/orders/<order_id>/qr.png")
+class OrderQrPng(MethodView):
+    @sign_in_first()
+    @blp.doc(responses={"200": {**_QR_IMAGE, "content": {"image/png": {}}}})
+    def get(self, order_id):
+        """The VietQR code of a bank-transfer order, as PNG (its buyer and its shop's owner)."""
+        image = bank_transfer.qr_image(order_id, require_user(), "png")
+        return _image(image, "image/png")
+
+
+@blp.route("/orders/<order_id>/qr.svg")
+class OrderQrSvg(MethodView):
+    @sign_in_first()
+    @blp.doc(responses={"200": {**_QR_IMAGE, "content": {"image/svg+xml": {}}}})
+    def get(self, order_id):
+        """The VietQR code of a bank-transfer order, as SVG (its buyer and its shop's owner)."""
+        image = bank_transfer.qr_image(order_id, require_user(), "svg")
+        return _image(image, "image/svg+xml")
+
+
+def _image(content: bytes, mimetype: str) -> Response:
+    response = Response(content, mimetype=mimetype)
+    # It names a bank account: kept by the buyer's own browser only.
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @blp.route("/orders/<order_id>/confirm")

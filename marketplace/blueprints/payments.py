@@ -1,4 +1,9 @@
-"""Payments — POST /api/v1/payments/stripe/webhook: Stripe's signed events."""
+"""Payments — the providers' webhooks and the bank transfers that paid nothing.
+
+POST /payments/stripe/webhook    Stripe           signed events
+POST /payments/bank/webhook      a bank feed      signed credits to shops' accounts
+GET  /payments/bank/unmatched    owner, officer   credits that paid no order (?shop=)
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,17 @@ from flask import request
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
-from marketplace.services.orders import payment_events
+from marketplace.pagination import page_body
+from marketplace.schemas.payments import (
+    BankTransactionPageSchema,
+    BankWebhookOutcomeSchema,
+    UnmatchedListArgs,
+    bank_credits,
+)
+from marketplace.services.orders import bank_feed, payment_events
 from marketplace.web.api import Blueprint
-from marketplace.web.request_rules import ANY_MEDIA_TYPE, accepts_body
+from marketplace.web.authentication import require_user
+from marketplace.web.request_rules import ANY_MEDIA_TYPE, accepts_body, sign_in_first
 
 blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Payments")
 
@@ -41,3 +54,39 @@ class StripeWebhook(MethodView):
             request.get_data(), request.headers.get("Stripe-Signature")
         )
         return {"received": True, "outcome": outcome}
+
+
+@blp.route("/payments/bank/webhook")
+class BankWebhook(MethodView):
+    @accepts_body(ANY_MEDIA_TYPE)
+    @blp.response(200, BankWebhookOutcomeSchema)
+    @blp.doc(
+        parameters=[
+            {
+                "in": "header",
+                "name": "X-Signature",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "`sha256=<hex HMAC-SHA256 of the raw body with "
+                "BANK_WEBHOOK_SECRET>` (400 invalid_signature when wrong)",
+            }
+        ]
+    )
+    def post(self):
+        """A bank feed's credits `{"transactions": [{id, account_number, amount, description,
+        when}]}`: each transaction id applied once; one that pays no order is kept unmatched."""
+        payload = request.get_data()
+        bank_feed.verify_signature(payload, request.headers.get("X-Signature"))
+        return bank_feed.apply_credits(bank_credits(payload))
+
+
+@blp.route("/payments/bank/unmatched")
+class UnmatchedBankTransactions(MethodView):
+    @sign_in_first()
+    @blp.arguments(UnmatchedListArgs, location="query")
+    @blp.response(200, BankTransactionPageSchema)
+    def get(self, args):
+        """Bank transactions that paid nothing, newest first: a shop's (`?shop=`, its owner
+        or the trade office), or all of them (the trade office)."""
+        items, next_cursor = bank_feed.list_unmatched(require_user(), **args)
+        return page_body(items, next_cursor)

@@ -1,6 +1,7 @@
 """Persistence only: every model, imported so that metadata and migrations see them all."""
 
 from marketplace.models.audit import AuditEntry
+from marketplace.models.bank import BankTransaction, ShopBankAccount
 from marketplace.models.base import db
 from marketplace.models.livestream import (
     Livestream,
@@ -26,6 +27,7 @@ from marketplace.models.user import ApiToken, Role, User
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "BankTransaction",
     "Category",
     "Checkout",
     "Collection",
@@ -49,6 +51,7 @@ __all__ = [
     "RateLimitCounter",
     "Role",
     "Shop",
+    "ShopBankAccount",
     "User",
     "db",
     "ocop_evidence",

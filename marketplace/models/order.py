@@ -26,12 +26,14 @@ class Checkout(IdMixin, TimestampMixin, db.Model):
     __tablename__ = "checkouts"
     __table_args__ = (
         sa.CheckConstraint("total >= 0", name="total"),
-        sa.CheckConstraint("payment_method IN ('cod', 'stripe')", name="payment_method"),
+        sa.CheckConstraint(
+            "payment_method IN ('cod', 'stripe', 'bank_transfer')", name="payment_method"
+        ),
     )
 
     buyer_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(sa.String(20))
-    payment_method: Mapped[str] = mapped_column(sa.String(10))
+    payment_method: Mapped[str] = mapped_column(sa.String(20))
     total: Mapped[int] = mapped_column(sa.BigInteger)
     currency: Mapped[str] = mapped_column(sa.String(3))
     payment_intent_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
@@ -67,7 +69,7 @@ class Order(IdMixin, TimestampMixin, db.Model):
     buyer_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"))
     buyer_contact: Mapped[dict | None] = mapped_column(sa.JSON)
     status: Mapped[str] = mapped_column(sa.String(20))
-    payment_method: Mapped[str] = mapped_column(sa.String(10))
+    payment_method: Mapped[str] = mapped_column(sa.String(20))
     payment_status: Mapped[str] = mapped_column(sa.String(20), default="unpaid")
     subtotal: Mapped[int] = mapped_column(sa.BigInteger)
     shipping_fee: Mapped[int] = mapped_column(sa.BigInteger)
@@ -77,6 +79,12 @@ class Order(IdMixin, TimestampMixin, db.Model):
     note: Mapped[str | None] = mapped_column(sa.Text)
     carrier: Mapped[str | None] = mapped_column(sa.String(80))
     tracking_number: Mapped[str | None] = mapped_column(sa.String(120))
+    # Bank transfer: the code the buyer writes in the transfer's note, the instructions the
+    # buyer was given (the shop's account as it was then, the amount, the VietQR payload) and
+    # the moment the order stops holding its stock.
+    payment_reference: Mapped[str | None] = mapped_column(sa.String(12), unique=True)
+    payment_instructions: Mapped[dict | None] = mapped_column(sa.JSON)
+    payment_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     checkout: Mapped[Checkout] = relationship(back_populates="orders")
     shop: Mapped[Shop] = relationship()

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace.models.bank import ShopBankAccount
 from marketplace.models.base import IdMixin, TimestampMixin, UTCDateTime, db
 from marketplace.models.media import Media
 from marketplace.models.user import User
@@ -47,6 +48,10 @@ class Shop(IdMixin, TimestampMixin, db.Model):
     owner: Mapped[User] = relationship()
     logo: Mapped[Media | None] = relationship(foreign_keys=[logo_id])
     cover: Mapped[Media | None] = relationship(foreign_keys=[cover_id])
+    # Shown to its owner and the trade office only (services/orders/bank_accounts).
+    bank_account: Mapped[ShopBankAccount | None] = relationship(
+        back_populates="shop", cascade="all, delete-orphan"
+    )
 
     @property
     def verified(self) -> bool:

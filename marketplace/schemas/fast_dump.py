@@ -78,6 +78,9 @@ class _Compiler:
 
     def value(self, field: fields.Field, name: str) -> str:
         """The expression of one field's dumped value, read from the object ``obj``."""
+        if getattr(field, "dump_with_marshmallow", False):
+            # A field that reads more than its attribute says so; marshmallow's path for it.
+            return f"{self.name(field.serialize)}({name!r}, obj)"
         if isinstance(field, fields.Method):
             return f"{self.name(field._serialize_method)}(obj)"
         if isinstance(field, fields.Function):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import phonenumbers
+from flask import current_app, has_request_context, request
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from marketplace.models.order import ORDER_STATUSES, PAYMENT_STATUSES
 from marketplace.schemas.common import Money, PaginationArgs, Timestamp
 from marketplace.schemas.fast_dump import FastDumpSchema
+from marketplace.services.orders.bank_transfer import instructions_still_useful
 from marketplace.services.phones import InvalidPhone, is_vietnamese, normalise_phone
 
 # Every region phonenumbers knows is an ISO 3166-1 alpha-2 code of a real place (plus "001"
@@ -80,7 +82,9 @@ class CheckoutRequestSchema(Schema):
         fields.Nested(CheckoutItemSchema), required=True, validate=validate.Length(min=1, max=100)
     )
     shipping_address = fields.Nested(ShippingAddressSchema, required=True)
-    payment_method = fields.String(load_default="cod", validate=validate.OneOf(["cod", "stripe"]))
+    payment_method = fields.String(
+        load_default="cod", validate=validate.OneOf(["cod", "bank_transfer", "stripe"])
+    )
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
 
     @validates_schema
@@ -123,6 +127,62 @@ class OrderHistorySchema(Schema):
         return event.actor_id or "system"
 
 
+def public_url(path: str) -> str:
+    """``path`` under PUBLIC_BASE_URL, or under the request's own host when it is unset."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base and has_request_context():
+        base = request.host_url
+    return (base or "").rstrip("/") + path
+
+
+def payment_instructions_json(order) -> dict | None:
+    """How to pay a bank-transfer order, as written at checkout, with where its QR image is;
+    null for other orders and for one cancelled before it was paid."""
+    if not instructions_still_useful(order):
+        return None
+    stored, due = order.payment_instructions, order.payment_due_at
+    return {
+        **{name: stored.get(name) for name in _STORED_INSTRUCTIONS},
+        "expires_at": due.isoformat() if due else None,
+        "qr_url": public_url(f"/api/v1/orders/{order.id}/qr.png"),
+    }
+
+
+_STORED_INSTRUCTIONS = (
+    "bank_bin",
+    "bank_name",
+    "account_number",
+    "account_name",
+    "amount",
+    "reference",
+    "qr_payload",
+)
+
+
+class PaymentInstructionsSchema(Schema):
+    bank_bin = fields.String()
+    bank_name = fields.String()
+    account_number = fields.String()
+    account_name = fields.String()
+    amount = fields.Integer()
+    reference = fields.String(metadata={"description": "write it in the transfer's note"})
+    qr_payload = fields.String(metadata={"description": "the VietQR (EMVCo) string"})
+    expires_at = fields.String(
+        allow_none=True, metadata={"description": "unpaid then, the order is cancelled"}
+    )
+    qr_url = fields.String(metadata={"description": "the VietQR code as a PNG (.svg also)"})
+
+
+class _PaymentInstructionsField(fields.Nested):
+    """The order's ``payment_instructions_json``, documented as PaymentInstructionsSchema."""
+
+    # Read from the whole order, not one attribute: dumped as marshmallow would (fast_dump).
+    dump_with_marshmallow = True
+
+    def _serialize(self, nested_obj, attr, obj, **kwargs):
+        return super()._serialize(payment_instructions_json(obj), attr, obj, **kwargs)
+
+
 class OrderSchema(FastDumpSchema):
     id = fields.String()
     checkout_id = fields.String()
@@ -142,6 +202,11 @@ class OrderSchema(FastDumpSchema):
     note = fields.String(allow_none=True)
     carrier = fields.String(allow_none=True)
     tracking_number = fields.String(allow_none=True)
+    payment_instructions = _PaymentInstructionsField(
+        PaymentInstructionsSchema,
+        allow_none=True,
+        metadata={"description": "how to pay a bank-transfer order; null otherwise"},
+    )
     created_at = Timestamp()
     updated_at = Timestamp()
 
@@ -188,6 +253,10 @@ class ShipSchema(Schema):
     tracking_number = fields.String(
         required=True, validate=[validate.Length(min=1, max=120), _NOT_BLANK]
     )
+
+
+class MarkPaidSchema(Schema):
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
 class CancelSchema(Schema):

@@ -8,8 +8,32 @@ from marshmallow import Schema, fields, post_load, validate
 from marketplace.schemas.common import PaginationArgs, PhoneNumber
 from marketplace.schemas.media import MediaSchema, media_id_field
 from marketplace.schemas.products import WholeNumber, not_blank
+from marketplace.services.orders.bank_accounts import describe as describe_bank_account
 
 MAX_FEE = 100_000_000
+
+
+class BankAccountInputSchema(Schema):
+    """The account buyers transfer to; checked and tidied by services/orders/bank_accounts."""
+
+    bank_bin = fields.String(
+        required=True,
+        validate=validate.Length(max=20),
+        metadata={"description": "Napas BIN of the bank (422 unknown_bank), e.g. 970436"},
+    )
+    account_number = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    account_name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=120),
+        metadata={"description": "kept upper case without diacritics, as banks print it"},
+    )
+
+
+class BankAccountSchema(Schema):
+    bank_bin = fields.String()
+    bank_name = fields.String()
+    account_number = fields.String()
+    account_name = fields.String()
 
 
 def _fee(**kwargs) -> WholeNumber:
@@ -36,6 +60,11 @@ class _ShopFields(Schema):
     )
     logo_id = media_id_field()
     cover_id = media_id_field()
+    bank_account = fields.Nested(
+        BankAccountInputSchema,
+        allow_none=True,
+        metadata={"description": "the account buyers pay by bank transfer into; null: none"},
+    )
 
     @post_load
     def blank_is_none(self, data, **kwargs):
@@ -89,6 +118,24 @@ class ShopSchema(Schema):
 
     def get_currency(self, shop) -> str:
         return current_app.config["CURRENCY"]
+
+
+class OwnShopSchema(ShopSchema):
+    """A shop as its owner and the trade office see it: with its bank account."""
+
+    bank_account = fields.Method(
+        "get_bank_account",
+        allow_none=True,
+        metadata={
+            "type": "object",
+            "nullable": True,
+            "description": "{bank_bin, bank_name, account_number, account_name} or null; "
+            "only ever shown to the shop's owner and the trade office",
+        },
+    )
+
+    def get_bank_account(self, shop) -> dict | None:
+        return describe_bank_account(shop.bank_account)
 
 
 class ShopPageSchema(Schema):

@@ -92,7 +92,9 @@ OPERATIONS = [
     ("POST", "/api/v1/orders/{order_id}/deliver", "owner"),
     ("POST", "/api/v1/orders/{order_id}/cancel", "owner"),
     ("POST", "/api/v1/orders/{order_id}/return", "owner"),
+    ("POST", "/api/v1/orders/{order_id}/mark-paid", "owner"),
     ("POST", "/api/v1/payments/stripe/webhook", None),
+    ("POST", "/api/v1/payments/bank/webhook", None),
     ("POST", "/api/v1/shops/{shop}/livestreams", "owner"),
     ("PATCH", "/api/v1/livestreams/{livestream_id}", "owner"),
     ("POST", "/api/v1/livestreams/{livestream_id}/start", "owner"),
@@ -268,7 +270,11 @@ def _bodies(spec: dict, operation: dict, base: dict):
 @pytest.mark.parametrize(("method", "template", "caller"), OPERATIONS)
 def test_malformed_bodies_never_500(api, app_config, world, method, template, caller):
     # Registrations are throttled per address: let every malformed one be read.
-    app_config(RATELIMIT_REGISTER="100000 per hour", STRIPE_WEBHOOK_SECRET="whsec_test")
+    app_config(
+        RATELIMIT_REGISTER="100000 per hour",
+        STRIPE_WEBHOOK_SECRET="whsec_test",
+        BANK_WEBHOOK_SECRET="bank_test",
+    )
     spec = api.get("/api/openapi.json").get_json()
     ids = dict(world["ids"])
     if template.startswith("/api/v1/collections/"):

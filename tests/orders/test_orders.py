@@ -173,6 +173,7 @@ def test_nobody_but_the_buyer_and_the_shop_owner_sees_or_moves_an_order(client, 
 def test_the_transition_table_is_the_contracts(client):
     assert {name: (move.to, dict(move.sources)) for name, move in MOVES.items()} == {
         "pay": ("placed", {"pending_payment": {"system"}}),
+        "mark_paid": ("placed", {"pending_payment": {"owner"}}),
         "confirm": ("confirmed", {"placed": {"owner"}}),
         "ship": ("shipped", {"confirmed": {"owner"}}),
         "deliver": ("delivered", {"shipped": {"owner", "buyer"}}),

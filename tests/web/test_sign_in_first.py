@@ -16,6 +16,7 @@ PUBLIC = {
     ("POST", "/api/v1/auth/token"),
     ("POST", "/api/v1/media/local-uploads"),  # the signed upload policy is the credential
     ("POST", "/api/v1/payments/stripe/webhook"),  # Stripe's signature is the credential
+    ("POST", "/api/v1/payments/bank/webhook"),  # the bank feed's signature is the credential
 }
 PUBLIC_READS = re.compile(
     r"^/api/(openapi\.json|docs.*|v1/(shops|shops/<[^>]+>|products|products/<[^>]+>|categories"

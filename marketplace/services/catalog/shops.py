@@ -15,6 +15,7 @@ from marketplace.models import Product, Shop, User
 from marketplace.pagination import SortKey, keyset_page
 from marketplace.services.catalog.products import search_text
 from marketplace.services.media import uploads as media
+from marketplace.services.orders.bank_accounts import set_bank_account
 from marketplace.services.permissions import can_see_shop
 from marketplace.services.places import canonical_commune
 from marketplace.services.text import fold, slugify
@@ -91,11 +92,14 @@ def _tidy(changes: dict) -> dict:
 
 
 def create_shop(owner: User, **fields) -> Shop:
-    """A shop owned by ``owner`` with a unique slug made from its name (kept for good)."""
+    """A shop owned by ``owner`` with a unique slug made from its name (kept for good), and
+    the bank account its buyers may transfer to when given."""
     fields = _tidy(fields)
     images = media.shop_images(owner.id, fields)
     for attempt in range(3):
         shop = Shop(owner_id=owner.id, **{k: v for k, v in fields.items() if k in EDITABLE})
+        if fields.get("bank_account") is not None:
+            set_bank_account(shop, fields["bank_account"])
         shop.logo_id, shop.cover_id = images.get("logo_id"), images.get("cover_id")
         shop.name_search = fold(shop.name)[:NAME_SEARCH_MAX]
         shop.slug = _free_slug(shop.name)
@@ -114,6 +118,8 @@ def create_shop(owner: User, **fields) -> Shop:
 def update_shop(shop: Shop, changes: dict) -> Shop:
     """Apply an owner's edit; a new name is searchable at once, the slug stays."""
     changes = _tidy(changes)
+    if "bank_account" in changes:
+        set_bank_account(shop, changes["bank_account"])
     renamed = "name" in changes and changes["name"] != shop.name
     for name, value in changes.items():
         if name in EDITABLE:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from marketplace.extensions import db
 from marketplace.models import Order, User
-from marketplace.services.orders import payments
+from marketplace.services.orders import bank_transfer, payments
 from marketplace.services.orders.inventory import return_stock
 from marketplace.services.orders.lifecycle import get_order, move_order, stock_of, with_details
 
@@ -59,6 +59,8 @@ def cancel_order(order_id: str, user: User, *, reason: str | None = None) -> Ord
     unpaid_card = order.payment_method == "stripe" and order.payment_status == "unpaid"
     if unpaid_card:
         payments.close_unpaid_checkout(checkout_id, "cancelled before payment")
+    elif order.payment_method == bank_transfer.METHOD:
+        bank_transfer.settle_checkouts([checkout_id])
     db.session.commit()
     payments.settle_refunds(refunds)
     if unpaid_card:

@@ -7,6 +7,8 @@ first and get their PaymentIntent afterwards, outside the transaction (see order
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 
@@ -14,7 +16,7 @@ from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Checkout, Order, Product, ProductVariant, Shop, User
 from marketplace.services.livestreams import sessions as livestreams
-from marketplace.services.orders import idempotency, payments
+from marketplace.services.orders import bank_accounts, bank_transfer, idempotency, payments
 from marketplace.services.orders.inventory import take_stock
 from marketplace.services.orders.lifecycle import (
     PricedLine,
@@ -222,6 +224,30 @@ def _check_expected_prices(items: list[dict], lines: list[PricedLine]) -> None:
         raise PriceChanged(details={"items": changed})
 
 
+def payment_methods_for(shops: Iterable[Shop], country: str) -> list[str]:
+    """The payment methods a checkout from these shops to ``country`` may use, in the order
+    they are offered: cash on delivery; bank transfer when every shop has a bank account;
+    card when Stripe is configured."""
+    shop_ids = [shop.id for shop in shops]
+    methods = ["cod"]
+    with_account = bank_accounts.accounts_of(shop_ids)
+    if shop_ids and all(shop_id in with_account for shop_id in shop_ids):
+        methods.append(bank_transfer.METHOD)
+    if payments.card_payments_enabled():
+        methods.append("stripe")
+    return methods
+
+
+def _bank_accounts_for(by_shop: dict[str, list[PricedLine]], country: str) -> dict:
+    """Every shop's bank account, or 422 ``payment_method_unavailable``."""
+    shops = [group[0].product.shop for group in by_shop.values()]
+    if bank_transfer.METHOD not in payment_methods_for(shops, country):
+        raise bank_transfer.unavailable(
+            "Bank transfer is not available: a shop of this checkout has no bank account."
+        )
+    return bank_accounts.accounts_of(by_shop.keys())
+
+
 def place_checkout(
     buyer: User,
     *,
@@ -234,7 +260,8 @@ def place_checkout(
 
     Cash on delivery orders start ``placed``. Card orders start ``pending_payment`` and the
     checkout gets one PaymentIntent once committed; when Stripe cannot be reached the checkout
-    is undone, its stock returned, and the answer is 503.
+    is undone, its stock returned, and the answer is 503. Bank-transfer orders start
+    ``pending_payment`` with their payment instructions (services/bank_transfer).
     """
     if payment_method == "stripe":
         payments.require_card_payments()
@@ -248,11 +275,15 @@ def place_checkout(
             shop_id: shipping_fee_for(group[0].product.shop, country)
             for shop_id, group in by_shop.items()
         }
+        by_bank = payment_method == bank_transfer.METHOD
+        if by_bank:
+            accounts = _bank_accounts_for(by_shop, country)
+            references = bank_transfer.free_references(len(by_shop))
         take_stock([line.stock_request() for line in lines])
         status = "placed" if payment_method == "cod" else "pending_payment"
         checkout = new_checkout(buyer_id=buyer.id, payment_method=payment_method, status=status)
         for shop_id, group in by_shop.items():
-            new_order(
+            order = new_order(
                 checkout,
                 shop=group[0].product.shop,
                 lines=group,
@@ -262,6 +293,8 @@ def place_checkout(
                 buyer_id=buyer.id,
                 note=note,
             )
+            if by_bank:
+                bank_transfer.give_instructions(order, accounts[shop_id], references.pop())
         write_checkout(checkout)
         checkout_id, total, currency = checkout.id, checkout.total, checkout.currency
         idempotency.made(RESOURCE_TYPE, checkout_id)

@@ -52,9 +52,11 @@ def _who(*parties: str) -> frozenset[str]:
     return frozenset(parties)
 
 
-# The order lifecycle, in one place. `pay` is Stripe reporting a card payment.
+# The order lifecycle, in one place. `pay` is Stripe or the bank feed reporting a payment;
+# `mark_paid` the shop's owner saying a bank transfer arrived.
 MOVES: dict[str, Move] = {
     "pay": Move("placed", {"pending_payment": _who(SYSTEM)}),
+    "mark_paid": Move("placed", {"pending_payment": _who(OWNER)}),
     "confirm": Move("confirmed", {"placed": _who(OWNER)}),
     "ship": Move("shipped", {"confirmed": _who(OWNER)}),
     "deliver": Move("delivered", {"shipped": _who(OWNER, BUYER)}),
@@ -199,6 +201,10 @@ def new_order(
         note=note,
         carrier=None,
         tracking_number=None,
+        # Bank transfer only (services/orders/bank_transfer.give_instructions).
+        payment_reference=None,
+        payment_instructions=None,
+        payment_due_at=None,
         created_at=now,
         updated_at=now,
     )
