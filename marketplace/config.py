@@ -83,7 +83,6 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "PAYMENT_TIMEOUT_MINUTES": _env_int("PAYMENT_TIMEOUT_MINUTES", 30),
         "BANK_TRANSFER_TIMEOUT_HOURS": _env_int("BANK_TRANSFER_TIMEOUT_HOURS", 24),
         "BANK_WEBHOOK_SECRET": os.environ.get("BANK_WEBHOOK_SECRET") or None,
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL") or None,
         "CURRENCY": os.environ.get("CURRENCY", "VND").upper(),
         # The address printed in QR labels (and messages); unset: the request's own host.
         "PUBLIC_BASE_URL": (os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from marketplace.extensions import limiter
-from marketplace.services import readiness
+from marketplace.web import readiness
 
 web = Blueprint("health", __name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from marketplace.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from marketplace.services.emails import normalise_email
 from marketplace.services.phones import InvalidPhone, normalise_phone
+from marketplace.services.text import normalise_email
 
 
 class PhoneNumber(fields.String):

@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
 from marketplace.errors import BadRequest, ValidationFailed
-from marketplace.pagination import PaginationArgs
-from marketplace.schemas.common import Timestamp
+from marketplace.schemas.common import PaginationArgs, Timestamp
 from marketplace.services.orders.bank_feed import ReportedCredit
 
 # Bank feeds report local time when they give no offset.

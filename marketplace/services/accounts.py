@@ -14,8 +14,8 @@ from marketplace.errors import Conflict, DomainError
 from marketplace.extensions import db
 from marketplace.models import ApiToken, User
 from marketplace.models.base import utcnow
-from marketplace.services.emails import normalise_email
 from marketplace.services.phones import InvalidPhone, normalise_phone
+from marketplace.services.text import normalise_email
 
 
 class InvalidCredentials(DomainError):

@@ -1,4 +1,5 @@
-"""Text folding for search and slugs: Vietnamese without diacritics, lower case."""
+"""Text folding for search and slugs (Vietnamese without diacritics, lower case), and the one
+form of an e-mail address that accounts store and compare."""
 
 from __future__ import annotations
 
@@ -21,3 +22,13 @@ def fold(text: str | None) -> str:
 def slugify(text: str, max_length: int = 120) -> str:
     """``Thổ cẩm Cỏ Chàm`` → ``tho-cam-co-cham``."""
     return _NON_SLUG.sub("-", fold(text)).strip("-")[:max_length].strip("-")
+
+
+def normalise_email(raw: str) -> str:
+    """``ｂａｓｅX@x.example`` → ``basex@x.example``: compatibility forms folded (NFKC:
+    fullwidth letters, ligatures, the fullwidth ＠), trimmed and lower-cased, so that a
+    look-alike is the same address, never a second account beside it."""
+    folded = unicodedata.normalize("NFKC", raw).strip().lower()
+    # Lower-casing may leave a form NFKC would fold again (İ → i + combining dot): fold once
+    # more so that normalising twice changes nothing.
+    return unicodedata.normalize("NFKC", folded)

@@ -25,7 +25,7 @@ users = sa.table("users", sa.column("id", sa.String), sa.column("email", sa.Stri
 
 
 def _normal(email: str) -> str:
-    # As marketplace.services.emails.normalise_email is today (a migration keeps its own copy).
+    # As marketplace.services.text.normalise_email is today (a migration keeps its own copy).
     folded = unicodedata.normalize("NFKC", email).strip().lower()
     return unicodedata.normalize("NFKC", folded)
 

@@ -8,7 +8,7 @@ import pytest
 from marketplace.extensions import db
 from marketplace.models import User
 from marketplace.services.accounts import login_identity
-from marketplace.services.emails import normalise_email
+from marketplace.services.text import normalise_email
 from tests.factories import PASSWORD, make_user
 from tests.pages.conftest import sign_in
 
