@@ -559,7 +559,7 @@ def test_a_delivery_with_an_unreadable_date_still_pays(api):
 
 
 def test_unmatched_transactions_are_the_shop_owners_and_the_offices(api):
-    owner, shop, _, order = placed_order(api)
+    owner, shop, buyer, order = placed_order(api)
     other_owner, other_shop, _, other_order = placed_order(api)
     deliver(
         api.client,
@@ -569,10 +569,13 @@ def test_unmatched_transactions_are_the_shop_owners_and_the_offices(api):
     )
     assert [i["order_id"] for i in unmatched(api, owner, shop)] == [order["id"]]
     assert [i["order_id"] for i in unmatched(api, other_owner, other_shop)] == [other_order["id"]]
-    # Another artisan may not look; a buyer must name a shop; unknown shops are 404.
+    # Another artisan may not look; without a shop an owner sees all of theirs, a buyer
+    # nothing; unknown shops are 404.
     url = f"/api/v1/payments/bank/unmatched?shop={shop['id']}"
     assert_error(api.get(url, other_owner), 403, "not_shop_owner")
-    assert_error(api.get("/api/v1/payments/bank/unmatched", owner), 422, "shop_required")
+    every = api.get("/api/v1/payments/bank/unmatched", owner).get_json()["items"]
+    assert [i["order_id"] for i in every] == [order["id"]]
+    assert_error(api.get("/api/v1/payments/bank/unmatched", buyer), 403, "not_shop_owner")
     assert_error(api.get("/api/v1/payments/bank/unmatched?shop=nope", owner), 404)
     assert_error(api.get(url), 401)
     # The trade office sees a shop's, or all of them, newest first, a page at a time.

@@ -227,7 +227,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/payments/bank/webhook"): SIGNED_REQUEST.with_body(
         lambda w: {"transactions": []}
     ),
-    ("GET", "/api/v1/payments/bank/unmatched"): OWNER_OR_STAFF,
+    # Without ?shop=: every shop of the caller's (an artisan's own), all of them to the office.
+    ("GET", "/api/v1/payments/bank/unmatched"): Rule(frozenset({"artisan", "officer", "admin"})),
+    ("GET", "/api/v1/orders/<>/qr.png"): OWNER,
+    ("GET", "/api/v1/orders/<>/qr.svg"): OWNER,
     ("POST", "/api/v1/auth/password-reset"): ANYONE.with_body(
         lambda w: {"login": w["customer_email"]}
     ),

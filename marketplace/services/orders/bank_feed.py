@@ -20,9 +20,9 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from marketplace.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable, ValidationFailed
+from marketplace.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable
 from marketplace.extensions import db
-from marketplace.models import BankTransaction, Order, User
+from marketplace.models import BankTransaction, Order, Shop, ShopBankAccount, User
 from marketplace.pagination import SortKey, keyset_page
 from marketplace.services.orders import bank_transfer
 from marketplace.services.orders.bank_accounts import normalise_account_number
@@ -205,16 +205,32 @@ def _unmatched(transaction: BankTransaction, order: Order, reason: str) -> None:
 def list_unmatched(
     user: User, *, shop: str | None, limit: int, cursor: str | None
 ) -> tuple[list[BankTransaction], str | None]:
-    """Transactions that paid nothing, newest first: a shop's (its owner, the trade office),
-    or (the trade office, without ``shop``) all of them.
+    """Transactions that paid nothing, newest first: a shop's (its owner, the trade office);
+    without ``shop``, all of them to the trade office and every shop of theirs to an owner.
 
     A shop's are those its orders' references named, and those sent to its current account.
     """
     stmt = sa.select(BankTransaction).where(BankTransaction.status == "unmatched")
-    if shop is None:
-        if not is_staff(user):
-            raise ValidationFailed.field("shop", "Name your shop.", code="shop_required")
+    if shop is None and is_staff(user):
         scope = "bank-unmatched:all"
+    elif shop is None:
+        # An artisan's own shops, all of them: the list they look at without naming one.
+        owned = sa.select(Shop.id).where(Shop.owner_id == user.id)
+        if db.session.scalar(sa.select(sa.exists(owned))) is False:
+            raise Forbidden(
+                "Only shop owners and the trade office see bank transactions.",
+                code="not_shop_owner",
+            )
+        accounts = sa.select(ShopBankAccount.account_number).where(
+            ShopBankAccount.shop_id.in_(owned)
+        )
+        stmt = stmt.where(
+            sa.or_(
+                BankTransaction.shop_id.in_(owned),
+                BankTransaction.account_number.in_(accounts),
+            )
+        )
+        scope = f"bank-unmatched:owner:{user.id}"
     else:
         found = find_shop(shop)
         if found is None or not (owns(user, found) or is_staff(user) or found.status == "active"):
