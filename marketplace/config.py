@@ -21,6 +21,13 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _env_fee(name: str, default: int) -> int:
+    fee = _env_int(name, default)
+    if fee < 0:
+        raise ConfigurationError(f"{name} must not be negative, got {fee}")
+    return fee
+
+
 def load_or_create_secret_key(instance_path: str) -> str:
     """Return the development secret kept in the instance folder, creating it once.
 
@@ -78,6 +85,10 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE"),
         "PAYMENT_TIMEOUT_MINUTES": _env_int("PAYMENT_TIMEOUT_MINUTES", 30),
         "CURRENCY": os.environ.get("CURRENCY", "VND").upper(),
+        # The province a new shop is in unless it names one (code or name; 14 is Sơn La).
+        "MARKETPLACE_PROVINCE": os.environ.get("MARKETPLACE_PROVINCE") or "14",
+        # A new shop's domestic shipping fee when it names none, so that it can sell at once.
+        "DEFAULT_SHIPPING_FEE": _env_fee("DEFAULT_SHIPPING_FEE", 30000),
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_DEFAULT": os.environ.get("RATELIMIT_DEFAULT") or None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 
 import sqlalchemy as sa
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 
 from marketplace.extensions import db
@@ -41,9 +41,10 @@ def _sqlite_begin() -> str:
     tries to upgrade its lock; taking the write lock up front (IMMEDIATE) makes it wait its turn
     instead. A GET never writes, and under WAL a reader needs no lock at all: starting its
     transaction IMMEDIATE too would make every page and list wait behind every checkout, and
-    behind each other, across all the workers of a laptop install.
+    behind each other, across all the workers of a laptop install. A view marked ``read_only``
+    never writes either, whatever its method (a checkout's quote is a POST).
     """
-    if has_request_context() and request.method in SAFE_METHODS:
+    if has_request_context() and (request.method in SAFE_METHODS or g.get("read_only")):
         return "BEGIN"
     return "BEGIN IMMEDIATE"
 
@@ -70,11 +71,13 @@ def read_only(view):
     anew on every request. Outside a transaction they are prepared after five runs on a pooled
     connection and reused. Under READ COMMITTED each statement takes its own snapshot anyway:
     the answer is the same.
-    A view marked so must not write, since each write would commit on its own.
+    A view marked so must not write, since each write would commit on its own. On SQLite its
+    transactions begin without taking the write lock.
     """
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
+        g.read_only = True
         session = db.session()
         bind = session.get_bind()
         # Only a session of its own on an engine: not one joined to a caller's connection

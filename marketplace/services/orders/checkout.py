@@ -1,21 +1,28 @@
 """Checkout: one order per shop under one checkout, with every line's stock taken or none.
 
-The checks run from the cheapest to the one that changes data: fields (422), availability and
-prices (409), shipping (422), then stock (409, guarded decrements). Card checkouts are committed
+The checks run from the cheapest to the one that changes data: fields and the address (422),
+availability and prices (409), the payment method and shipping (422), then stock (409, guarded
+decrements). ``quote_basket`` runs all but the last; a quote is the same checks reading the
+stock instead of taking it, so it answers what the checkout would. Card checkouts are committed
 first and get their PaymentIntent afterwards, outside the transaction (see services/payments).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Checkout, Order, Product, ProductVariant, Shop, User
+from marketplace.services import places
 from marketplace.services.livestreams import sessions as livestreams
 from marketplace.services.orders import idempotency, payments
-from marketplace.services.orders.inventory import take_stock
+from marketplace.services.orders.inventory import check_stock, take_stock
 from marketplace.services.orders.lifecycle import (
     PricedLine,
     ProductOnSale,
@@ -25,6 +32,7 @@ from marketplace.services.orders.lifecycle import (
     shipping_fee_for,
     write_checkout,
 )
+from marketplace.services.phones import is_vietnamese
 
 # What an Idempotency-Key notes that its request made (services/idempotency.made).
 RESOURCE_TYPE = "checkout"
@@ -59,14 +67,19 @@ class _LineErrors:
 
 
 _products, _shops, _variants = Product.__table__, Shop.__table__, ProductVariant.__table__
-# What a checkout reads of a line's shop: the orders refer to it and the answer shows it.
+# What a checkout reads of a line's shop: the orders refer to it, the answer shows it and
+# shipping_fee_for prices its delivery.
 _SHOP_COLUMNS = (
     "id",
     "owner_id",
     "status",
     "slug",
     "name",
+    "province",
+    "province_code",
     "shipping_fee",
+    "local_shipping_fee",
+    "free_shipping_over",
     "international_shipping_fee",
 )
 # Built once (a flash sale runs it for every buyer): the lines' products with their shops and
@@ -141,7 +154,7 @@ def _choose_variant(product: ProductOnSale, variant_id: str | None) -> VariantOn
     return variant if variant.status == "active" else "archived"
 
 
-def price_lines(buyer: User, items: list[dict]) -> list[PricedLine]:
+def price_lines(buyer_id: str | None, items: list[dict]) -> list[PricedLine]:
     """Each line's product, variant and current unit price, or the reasons it cannot be bought.
 
     Unknown products (and other people's drafts) and bad variants are 422; the shop's own owner
@@ -155,10 +168,10 @@ def price_lines(buyer: User, items: list[dict]) -> list[PricedLine]:
     lines: list[PricedLine] = []
     for index, item in enumerate(items):
         product = products.get(item["product_id"])
-        if product is None or (product.status == "draft" and product.shop.owner_id != buyer.id):
+        if product is None or (product.status == "draft" and product.shop.owner_id != buyer_id):
             errors.add(index, "product_id", "Unknown product.")
             continue
-        if product.shop.owner_id == buyer.id:
+        if product.shop.owner_id == buyer_id:
             errors.add(index, "product_id", "You cannot buy from your own shop.", "own_shop")
             continue
         variant = _choose_variant(product, item.get("variant_id"))
@@ -222,6 +235,118 @@ def _check_expected_prices(items: list[dict], lines: list[PricedLine]) -> None:
         raise PriceChanged(details={"items": changed})
 
 
+class PaymentMethodUnavailable(ValidationFailed):
+    code, message = "payment_method_unavailable", "This payment method is not available."
+
+
+def payment_methods_for(shipping_address: dict, shops: Iterable[Shop]) -> list[str]:
+    """The ways a basket from ``shops`` delivered to a checked ``shipping_address`` may be
+    paid, in the order clients offer them: cash on delivery within Vietnam (the courier calls
+    a Vietnamese number), card when Stripe is configured."""
+    methods = []
+    if shipping_address["country"] == places.VIETNAM and is_vietnamese(shipping_address["phone"]):
+        methods.append("cod")
+    if payments.card_payments_enabled():
+        methods.append("stripe")
+    return methods
+
+
+def require_payment_method(payment_method: str, address: dict, shops: list[Shop]) -> list[str]:
+    """The methods ``payment_methods_for`` allows; 422 ``payment_method_unavailable`` when
+    ``payment_method`` is not one of them."""
+    methods = payment_methods_for(address, shops)
+    if payment_method in methods:
+        return methods
+    if payment_method == "cod" and address["country"] != places.VIETNAM:
+        reason = "Cash on delivery is only available within Vietnam."
+    elif payment_method == "stripe":
+        reason = "Card payments are not available."
+    else:
+        reason = f"{payment_method} is not available for this checkout."
+    choices = ", ".join(methods) or "none"
+    raise PaymentMethodUnavailable(
+        reason, details={"payment_method": [f"{reason} Choose one of: {choices}."]}
+    )
+
+
+@dataclass(frozen=True)
+class ShopQuote:
+    """One shop's part of a basket: what its order would hold and cost."""
+
+    shop: Shop
+    lines: list[PricedLine]
+    shipping_fee: int
+
+    @property
+    def subtotal(self) -> int:
+        return sum(line.line_total for line in self.lines)
+
+    @property
+    def total(self) -> int:
+        return self.subtotal + self.shipping_fee
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What a checkout of a basket would make: one order per shop, in the basket's order."""
+
+    shipping_address: dict
+    orders: list[ShopQuote]
+    payment_methods: list[str]
+    currency: str
+
+    @property
+    def total(self) -> int:
+        return sum(order.total for order in self.orders)
+
+    @property
+    def lines(self) -> list[PricedLine]:
+        return [line for order in self.orders for line in order.lines]
+
+
+def quote_basket(
+    buyer_id: str | None,
+    *,
+    items: list[dict],
+    shipping_address: dict,
+    payment_method: str | None = None,
+) -> Quote:
+    """Every check of a checkout but the stock, reading only: the address (422), the lines
+    and their prices (422, 409), the payment method when one is named, and each shop's
+    shipping (422). Checkouts and quotes both price a basket here."""
+    address = places.checked_address(shipping_address)
+    by_shop: dict[str, list[PricedLine]] = {}
+    for line in price_lines(buyer_id, items):
+        by_shop.setdefault(line.product.shop_id, []).append(line)
+    shops = [group[0].product.shop for group in by_shop.values()]
+    methods = (
+        payment_methods_for(address, shops)
+        if payment_method is None
+        else require_payment_method(payment_method, address, shops)
+    )
+    orders = []
+    for shop, group in zip(shops, by_shop.values(), strict=True):
+        subtotal = sum(line.line_total for line in group)
+        orders.append(ShopQuote(shop, group, shipping_fee_for(shop, address, subtotal)))
+    return Quote(address, orders, methods, current_app.config["CURRENCY"])
+
+
+def quote_checkout(
+    buyer_id: str | None,
+    *,
+    items: list[dict],
+    shipping_address: dict,
+    payment_method: str | None = None,
+) -> Quote:
+    """What ``place_checkout`` would answer for this basket now, down to 409 ``out_of_stock``,
+    with nothing taken or written (anyone may ask, signed in or not)."""
+    quote = quote_basket(
+        buyer_id, items=items, shipping_address=shipping_address, payment_method=payment_method
+    )
+    check_stock([line.stock_request() for line in quote.lines])
+    return quote
+
+
 def place_checkout(
     buyer: User,
     *,
@@ -236,28 +361,23 @@ def place_checkout(
     checkout gets one PaymentIntent once committed; when Stripe cannot be reached the checkout
     is undone, its stock returned, and the answer is 503.
     """
-    if payment_method == "stripe":
-        payments.require_card_payments()
     try:
-        lines = price_lines(buyer, items)
-        by_shop: dict[str, list[PricedLine]] = {}
-        for line in lines:
-            by_shop.setdefault(line.product.shop_id, []).append(line)
-        country = shipping_address["country"]
-        fees = {
-            shop_id: shipping_fee_for(group[0].product.shop, country)
-            for shop_id, group in by_shop.items()
-        }
-        take_stock([line.stock_request() for line in lines])
+        quote = quote_basket(
+            buyer.id,
+            items=items,
+            shipping_address=shipping_address,
+            payment_method=payment_method,
+        )
+        take_stock([line.stock_request() for line in quote.lines])
         status = "placed" if payment_method == "cod" else "pending_payment"
         checkout = new_checkout(buyer_id=buyer.id, payment_method=payment_method, status=status)
-        for shop_id, group in by_shop.items():
+        for order in quote.orders:
             new_order(
                 checkout,
-                shop=group[0].product.shop,
-                lines=group,
-                shipping_address=shipping_address,
-                shipping_fee=fees[shop_id],
+                shop=order.shop,
+                lines=order.lines,
+                shipping_address=quote.shipping_address,
+                shipping_fee=order.shipping_fee,
                 status=status,
                 buyer_id=buyer.id,
                 note=note,
