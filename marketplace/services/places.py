@@ -67,16 +67,15 @@ class _Index:
         self._by_key: dict[str, list[Place]] = defaultdict(list)
         self._units: dict[str, str | None] = {}
 
-    def add(self, place: Place) -> str:
-        """Index ``place``; returns its bare folded name."""
+    def add(self, place: Place) -> None:
         unit, key = _split_unit(place.name)
         self._by_key[key].append(place)
         self._units[place.code] = unit
-        return key
 
     def match(self, text: str) -> list[Place]:
-        """The places this name may mean: one when it is clear, several when only the
-        diacritics could tell them apart and they were left out, none when unknown."""
+        """The places this name may mean: those of that name, case, diacritics and the unit's
+        word ignored; when several, narrowed by the unit's word and by the diacritics as typed
+        (if that leaves any). None when unknown."""
         unit, key = _split_unit(text)
         found = self._by_key.get(key, [])
         if len(found) > 1 and unit is not None:
@@ -102,7 +101,7 @@ class _Directory:
     communes_by_province: dict[str, tuple[Place, ...]]
     commune_by_code: dict[str, Place]
     commune_index: dict[str, _Index]  # per province
-    communes_by_key: dict[str, tuple[str, ...]]  # bare folded name → codes, nationwide
+    nationwide: _Index  # every commune, for filters by name
 
 
 @functools.cache
@@ -124,12 +123,13 @@ def _directory() -> _Directory:
         province_code = f"{int(ward.province_code):02d}"
         communes[province_code].append(Place(f"{int(ward.code):05d}", ward.name, province_code))
     commune_index: dict[str, _Index] = {}
-    by_key: dict[str, list[str]] = defaultdict(list)
+    nationwide = _Index()
     for province_code, places in communes.items():
         places.sort(key=lambda place: place.code)
         index = commune_index[province_code] = _Index()
         for place in places:
-            by_key[index.add(place)].append(place.code)
+            index.add(place)
+            nationwide.add(place)
     return _Directory(
         provinces=provinces,
         province_by_code={p.code: p for p in provinces},
@@ -137,7 +137,7 @@ def _directory() -> _Directory:
         communes_by_province={code: tuple(places) for code, places in communes.items()},
         commune_by_code={p.code: p for places in communes.values() for p in places},
         commune_index=commune_index,
-        communes_by_key={key: tuple(sorted(codes)) for key, codes in by_key.items()},
+        nationwide=nationwide,
     )
 
 
@@ -193,12 +193,12 @@ def commune_matches(province_code: str, ref: str) -> list[Place]:
 
 def commune_codes(ref: str) -> tuple[str, ...]:
     """For ``?commune=`` filters: the code given, or the codes of every commune of that name
-    in the country (empty when nothing matches)."""
+    in the country, matched as ``commune_matches`` does (empty when nothing matches)."""
     directory = _directory()
     code = _as_code(ref, 5)
     if code is not None:
         return (code,) if code in directory.commune_by_code else ()
-    return directory.communes_by_key.get(_split_unit(ref)[1], ())
+    return tuple(sorted(place.code for place in directory.nationwide.match(ref)))
 
 
 # ---------------------------------------------------------------- checking input
