@@ -78,7 +78,7 @@ class InvalidTransition(Conflict):
 
 @dataclass(frozen=True)
 class VariantOnSale:
-    """A variant as a checkout reads it: a row rather than an entity (checkout._load_products)."""
+    """A variant as a checkout reads it: a row rather than an entity (pricing._load_products)."""
 
     id: str
     options: dict
