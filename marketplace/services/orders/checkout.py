@@ -44,7 +44,8 @@ class PaymentMethodUnavailable(ValidationFailed):
 def payment_methods_for(shipping_address: dict, shops: Iterable[Shop]) -> list[str]:
     """The ways a basket from ``shops`` delivered to a checked ``shipping_address`` may be
     paid, in the order clients offer them: cash on delivery within Vietnam (the courier calls
-    a Vietnamese number), card when Stripe is configured."""
+    a Vietnamese number), card when Stripe is configured. The one place that decides it, for
+    checkouts, quotes and livestream claims (a method may depend on the shops too)."""
     methods = []
     if shipping_address["country"] == places.VIETNAM and is_vietnamese(shipping_address["phone"]):
         methods.append("cod")
