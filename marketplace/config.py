@@ -21,6 +21,13 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _env_fee(name: str, default: int) -> int:
+    fee = _env_int(name, default)
+    if fee < 0:
+        raise ConfigurationError(f"{name} must not be negative, got {fee}")
+    return fee
+
+
 def load_or_create_secret_key(instance_path: str) -> str:
     """Return the development secret kept in the instance folder, creating it once.
 
@@ -86,6 +93,10 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "CURRENCY": os.environ.get("CURRENCY", "VND").upper(),
         # The address printed in QR labels (and messages); unset: the request's own host.
         "PUBLIC_BASE_URL": (os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        # The province a new shop is in unless it names one (code or name; 14 is Sơn La).
+        "MARKETPLACE_PROVINCE": os.environ.get("MARKETPLACE_PROVINCE") or "14",
+        # A new shop's domestic shipping fee when it names none, so that it can sell at once.
+        "DEFAULT_SHIPPING_FEE": _env_fee("DEFAULT_SHIPPING_FEE", 30000),
         "REDIS_URL": redis_url,
         # Counters every worker shares: Redis when given, else the database (see
         # marketplace/web/rate_limit_storage.py); never one count per worker.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 
 import sqlalchemy as sa
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 
 from marketplace.extensions import db
@@ -40,9 +40,10 @@ def _sqlite_begin() -> str:
     """How a SQLite transaction starts: writers take the write lock up front, readers don't.
 
     IMMEDIATE makes a read-then-write transaction wait its turn instead of failing with
-    "database is locked"; a GET never writes and, under WAL, needs no lock at all.
+    "database is locked"; a GET never writes and, under WAL, needs no lock at all. A view marked
+    ``read_only`` never writes either, whatever its method (a checkout's quote is a POST).
     """
-    if has_request_context() and request.method in SAFE_METHODS:
+    if has_request_context() and (request.method in SAFE_METHODS or g.get("read_only")):
         return "BEGIN"
     return "BEGIN IMMEDIATE"
 
@@ -95,11 +96,13 @@ def read_only(view):
 
     Outside a transaction psycopg keeps its prepared statements (every ROLLBACK drops them) and
     spares two round trips; under READ COMMITTED the answer is the same. A view marked so must
-    not write, since each write would commit on its own.
+    not write, since each write would commit on its own. On SQLite its
+    transactions begin without taking the write lock.
     """
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
+        g.read_only = True
         session = db.session()
         bind = session.get_bind()
         # Only a session of its own on an engine: not one joined to a caller's connection

@@ -16,6 +16,7 @@ MODULES = (
     "health",
     "docs",
     "auth",
+    "places",
     "shops",
     "products",
     "media",

@@ -1,13 +1,24 @@
-"""Checkouts — POST /api/v1/checkouts (Idempotency-Key), GET /api/v1/checkouts/{id}."""
+"""Checkouts — /api/v1/checkouts.
+
+POST /checkouts          signed in   check out (Idempotency-Key)
+POST /checkouts/quote    anyone      what that checkout would charge, taking nothing
+GET  /checkouts/<id>     its buyer   a checkout and its orders
+"""
 
 from __future__ import annotations
 
 from flask.views import MethodView
 
-from marketplace.schemas.orders import CheckoutRequestSchema, CheckoutSchema
+from marketplace.database import read_only
+from marketplace.schemas.orders import (
+    CheckoutRequestSchema,
+    CheckoutSchema,
+    QuoteRequestSchema,
+    QuoteSchema,
+)
 from marketplace.services.orders import checkout, idempotency
 from marketplace.web.api import Blueprint
-from marketplace.web.authentication import require_user
+from marketplace.web.authentication import api_user, require_user
 from marketplace.web.idempotency_header import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from marketplace.web.request_rules import sign_in_first
 
@@ -42,6 +53,24 @@ class Checkouts(MethodView):
         """
         buyer = require_user()
         return checkout.place_checkout(buyer, **data)
+
+
+@blp.route("/checkouts/quote")
+class CheckoutQuote(MethodView):
+    @blp.arguments(QuoteRequestSchema)
+    @blp.response(200, QuoteSchema)
+    @read_only
+    def post(self, data):
+        """What a checkout of this body would make and charge: the orders per shop with their
+        shipping, the total, and the payment methods it may use. Answers 409 and 422 as the
+        checkout would; takes no stock and writes nothing. Anyone may ask."""
+        user = api_user()
+        return checkout.quote_checkout(
+            user.id if user else None,
+            items=data["items"],
+            shipping_address=data["shipping_address"],
+            payment_method=data["payment_method"],
+        )
 
 
 @blp.route("/checkouts/<checkout_id>")

@@ -284,7 +284,8 @@ class Sales(MethodView):
         """Sales grouped by commune, shop, month, OCOP stars or category; ``?format=csv``."""
         rows = reports.sales(args["group_by"], args["first"], args["last"])
         if args["format"] == "csv":
-            return _download(reports.sales_csv(rows), "text/csv", f"sales-{args['group_by']}.csv")
+            csv = reports.sales_csv(rows, args["group_by"])
+            return _download(csv, "text/csv", f"sales-{args['group_by']}.csv")
         return {"rows": rows, "currency": _currency()}
 
 

@@ -1,4 +1,7 @@
-"""The demo world's people, shops and products: Vân Hồ district, Sơn La (data only).
+"""The demo world's people, shops and products: the former Vân Hồ district, Sơn La (data only).
+
+Since 2025-07-01 its fourteen communes are five: Vân Hồ, Song Khủa, Tô Múa, Xuân Nha and
+Chiềng Sơn (which took in Chiềng Xuân); shops name the 2025 commune, and villages stay villages.
 
 Keys (``"sau"``, ``"co-cham"``, ``"khan-mong"``) name things for later demo steps; they are
 not stored. Names of people and places are illustrative.
@@ -34,7 +37,7 @@ SHOPS = [
         "sau",
         {
             "name": "Thổ cẩm Cỏ Chàm",
-            "commune": "Lóng Luông",
+            "commune": "Vân Hồ",
             "village": "Cỏ Chàm",
             "ethnic_group": "Mông",
             "description": "Vải lanh, váy và khăn thổ cẩm do phụ nữ Mông bản Cỏ Chàm dệt tay.",
@@ -53,7 +56,7 @@ SHOPS = [
         "xoan",
         {
             "name": "Khăn piêu Mường Men",
-            "commune": "Mường Men",
+            "commune": "Vân Hồ",
             "ethnic_group": "Thái",
             "description": "Khăn piêu, áo cóm và chăn thổ cẩm của người Thái Mường Men.",
             "story": "Tổ thêu của chị Xoan có mười hai chị em, thêu khăn piêu vào mùa nông nhàn.",
@@ -76,7 +79,7 @@ SHOPS = [
         "lan",
         {
             "name": "Mật ong rừng Suối Bàng",
-            "commune": "Suối Bàng",
+            "commune": "Tô Múa",
             "ethnic_group": "Thái",
             "description": "Mật ong rừng và mật ong nuôi hoa ban, khai thác theo mùa.",
             "shipping_fee": 30000,
@@ -87,7 +90,7 @@ SHOPS = [
         "hung",
         {
             "name": "Gác bếp Chiềng Khoa",
-            "commune": "Chiềng Khoa",
+            "commune": "Tô Múa",
             "ethnic_group": "Thái",
             "description": "Thịt trâu, thịt lợn gác bếp và chẩm chéo theo cách làm của người Thái.",
             "shipping_fee": 30000,
@@ -98,7 +101,7 @@ SHOPS = [
         "giang",
         {
             "name": "Rượu ngô men lá Chiềng Yên",
-            "commune": "Chiềng Yên",
+            "commune": "Vân Hồ",
             "ethnic_group": "Mông",
             "description": "Rượu ngô nấu bằng men lá rừng, ủ trong chum sành.",
             "shipping_fee": 40000,
@@ -109,7 +112,7 @@ SHOPS = [
         "mai",
         {
             "name": "Lá tắm người Dao Chiềng Xuân",
-            "commune": "Chiềng Xuân",
+            "commune": "Chiềng Sơn",
             "ethnic_group": "Dao",
             "description": "Bài lá tắm và thảo dược gia truyền của người Dao đỏ.",
             "shipping_fee": 25000,
@@ -143,7 +146,7 @@ SHOPS = [
         "nga",
         {
             "name": "Gạo nếp nương Tân Xuân",
-            "commune": "Tân Xuân",
+            "commune": "Xuân Nha",
             "description": "Gạo nếp tan, gạo tẻ nương và cốm mới vụ.",
             "shipping_fee": 30000,
         },
@@ -164,7 +167,7 @@ SHOPS = [
         "hoa",
         {
             "name": "Vườn lan Quang Minh",
-            "commune": "Quang Minh",
+            "commune": "Song Khủa",
             "description": "Lan và cây cảnh trồng chậu, nhân giống tại vườn.",
             "shipping_fee": 50000,
         },
@@ -174,7 +177,7 @@ SHOPS = [
         "khoa",
         {
             "name": "Măng nấm rừng Mường Tè",
-            "commune": "Mường Tè",
+            "commune": "Song Khủa",
             "ethnic_group": "Thái",
             "description": "Măng, nấm và mộc nhĩ rừng phơi khô trên gác bếp.",
             "shipping_fee": 30000,

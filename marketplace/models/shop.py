@@ -22,6 +22,12 @@ class Shop(IdMixin, TimestampMixin, db.Model):
             "international_shipping_fee IS NULL OR international_shipping_fee >= 0",
             name="international_shipping_fee",
         ),
+        sa.CheckConstraint(
+            "local_shipping_fee IS NULL OR local_shipping_fee >= 0", name="local_shipping_fee"
+        ),
+        sa.CheckConstraint(
+            "free_shipping_over IS NULL OR free_shipping_over >= 0", name="free_shipping_over"
+        ),
     )
 
     slug: Mapped[str] = mapped_column(sa.String(140), unique=True)
@@ -30,7 +36,12 @@ class Shop(IdMixin, TimestampMixin, db.Model):
     name_search: Mapped[str] = mapped_column(sa.String(120), default="")
     description: Mapped[str | None] = mapped_column(sa.Text)
     story: Mapped[str | None] = mapped_column(sa.Text)
+    # Official names and codes of the 2025 units (services/places). A shop whose commune the
+    # 2025 migration could not map keeps its old name, without a code, until it is edited.
+    province: Mapped[str] = mapped_column(sa.String(80))
+    province_code: Mapped[str] = mapped_column(sa.String(2))
     commune: Mapped[str] = mapped_column(sa.String(80), index=True)
+    commune_code: Mapped[str | None] = mapped_column(sa.String(5), index=True)
     village: Mapped[str | None] = mapped_column(sa.String(80))
     ethnic_group: Mapped[str | None] = mapped_column(sa.String(40))
     phone: Mapped[str | None] = mapped_column(sa.String(20))
@@ -42,7 +53,12 @@ class Shop(IdMixin, TimestampMixin, db.Model):
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     logo_id: Mapped[str | None] = mapped_column(sa.ForeignKey("media.id"))
     cover_id: Mapped[str | None] = mapped_column(sa.ForeignKey("media.id"))
+    # Domestic fee (null: no delivery in Vietnam); inside the shop's own province
+    # local_shipping_fee when set; free in Vietnam once an order's subtotal reaches
+    # free_shipping_over; international_shipping_fee abroad (null: not abroad).
     shipping_fee: Mapped[int | None] = mapped_column(sa.Integer)
+    local_shipping_fee: Mapped[int | None] = mapped_column(sa.Integer)
+    free_shipping_over: Mapped[int | None] = mapped_column(sa.Integer)
     international_shipping_fee: Mapped[int | None] = mapped_column(sa.Integer)
 
     owner: Mapped[User] = relationship()

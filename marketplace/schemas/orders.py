@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import phonenumbers
 from flask import current_app, has_request_context, request
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
@@ -11,10 +10,7 @@ from marketplace.schemas.common import Money, PaginationArgs, Timestamp
 from marketplace.schemas.fast_dump import FastDumpSchema
 from marketplace.services.orders.bank_transfer import instructions_still_useful
 from marketplace.services.phones import InvalidPhone, is_vietnamese, normalise_phone
-
-# Every region phonenumbers knows is an ISO 3166-1 alpha-2 code of a real place (plus "001"
-# for non-geographic numbers, which no parcel goes to).
-COUNTRY_CODES = frozenset(phonenumbers.SUPPORTED_REGIONS)
+from marketplace.services.places import COUNTRY_CODES, VIETNAM
 
 _ADDRESS_TEXT = ("name", "line1", "line2", "commune", "district", "province", "postal_code")
 
@@ -25,21 +21,40 @@ def _optional_text(max_length: int) -> fields.String:
     )
 
 
-class ShippingAddressSchema(Schema):
-    """A delivery address: name, phone, line1, province and country are required.
+_PLACE_HELP = "a code or a name (case, diacritics and the unit's word ignored)"
 
-    Since the 2025 reform Vietnam has provinces and communes; ``district`` stays optional for
-    older addresses. ``phone`` is normalised to E.164, read in the address's country.
+
+class ShippingAddressSchema(Schema):
+    """A delivery address: name, phone, line1, province and country are required, and in
+    Vietnam the commune too.
+
+    This checks the shape; the services check the places (services/places.checked_address:
+    422 ``invalid_country``, ``unknown_province``, ``unknown_commune``) and store the official
+    names and codes. ``district`` stays optional for older addresses. ``phone`` is normalised
+    to E.164, read in the address's country.
     """
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     phone = fields.String(required=True, validate=validate.Length(min=1, max=40))
     line1 = fields.String(required=True, validate=validate.Length(min=1, max=200))
     line2 = _optional_text(200)
-    commune = _optional_text(120)
+    commune = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=120),
+        metadata={"description": f"required in Vietnam: {_PLACE_HELP}; abroad free text"},
+    )
     district = _optional_text(120)
-    province = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    country = fields.String(required=True, validate=validate.Length(equal=2))
+    province = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=120),
+        metadata={"description": f"in Vietnam {_PLACE_HELP}; abroad free text"},
+    )
+    country = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=60),
+        metadata={"description": "ISO 3166-1 alpha-2 code (VN)"},
+    )
     postal_code = _optional_text(20)
 
     @post_load
@@ -48,14 +63,13 @@ class ShippingAddressSchema(Schema):
         for name in _ADDRESS_TEXT:
             if isinstance(data.get(name), str):
                 data[name] = " ".join(data[name].split()) or None
-        for name in ("name", "line1", "province"):
+        data["country"] = country = data["country"].strip().upper()
+        required = ("name", "line1", "province") + (("commune",) if country == VIETNAM else ())
+        for name in required:
             if not data.get(name):
                 errors[name] = ["Missing data for required field."]
-        country = data["country"].strip().upper()
-        if country not in COUNTRY_CODES or country == "001":
-            errors["country"] = ["Not an ISO 3166-1 alpha-2 country code."]
-        else:
-            data["country"] = country
+        # An unknown country is the services' 422 invalid_country; the phone is read in it.
+        if country in COUNTRY_CODES:
             try:
                 data["phone"] = normalise_phone(data["phone"], region=country)
             except InvalidPhone as exc:
@@ -77,14 +91,15 @@ class CheckoutItemSchema(Schema):
     expected_unit_price = Money(load_default=None, allow_none=True, validate=validate.Range(min=1))
 
 
+PAYMENT_METHODS = ("cod", "bank_transfer", "stripe")
+
+
 class CheckoutRequestSchema(Schema):
     items = fields.List(
         fields.Nested(CheckoutItemSchema), required=True, validate=validate.Length(min=1, max=100)
     )
     shipping_address = fields.Nested(ShippingAddressSchema, required=True)
-    payment_method = fields.String(
-        load_default="cod", validate=validate.OneOf(["cod", "bank_transfer", "stripe"])
-    )
+    payment_method = fields.String(load_default="cod", validate=validate.OneOf(PAYMENT_METHODS))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
 
     @validates_schema
@@ -98,6 +113,15 @@ class CheckoutRequestSchema(Schema):
                 {"phone": ["Cash on delivery in Vietnam needs a Vietnamese phone number."]},
                 field_name="shipping_address",
             )
+
+
+class QuoteRequestSchema(CheckoutRequestSchema):
+    """A checkout's body; ``payment_method`` may be left out (then every usable one is listed;
+    when named, it is checked as the checkout would)."""
+
+    payment_method = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(PAYMENT_METHODS)
+    )
 
 
 class OrderShopSchema(Schema):
@@ -209,6 +233,36 @@ class OrderSchema(FastDumpSchema):
     )
     created_at = Timestamp()
     updated_at = Timestamp()
+
+
+class QuoteLineSchema(Schema):
+    product_id = fields.String(attribute="product.id")
+    variant_id = fields.String(attribute="variant.id")
+    title = fields.String()
+    unit_price = fields.Integer()
+    quantity = fields.Integer()
+    livestream_id = fields.String(allow_none=True)
+    line_total = fields.Integer()
+
+
+class ShopQuoteSchema(Schema):
+    shop = fields.Nested(OrderShopSchema)
+    lines = fields.List(fields.Nested(QuoteLineSchema))
+    subtotal = fields.Integer()
+    shipping_fee = fields.Integer()
+    total = fields.Integer()
+
+
+class QuoteSchema(Schema):
+    orders = fields.List(fields.Nested(ShopQuoteSchema))
+    total = fields.Integer()
+    currency = fields.String()
+    payment_methods = fields.List(
+        fields.String(), metadata={"description": "the methods this checkout may use"}
+    )
+    shipping_address = fields.Dict(
+        metadata={"description": "as the orders would store it: official names and codes"}
+    )
 
 
 class CheckoutSchema(FastDumpSchema):

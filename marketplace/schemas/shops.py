@@ -53,7 +53,16 @@ class _ShopFields(Schema):
     )
     zalo_phone = PhoneNumber(allow_none=True, validate=validate.Length(max=40))
     shipping_fee = _fee(
-        metadata={"description": "fee for delivery in Vietnam; null: no delivery in Vietnam"}
+        metadata={
+            "description": "fee for delivery in Vietnam; null: no delivery in Vietnam; "
+            "left out when opening a shop: DEFAULT_SHIPPING_FEE"
+        }
+    )
+    local_shipping_fee = _fee(
+        metadata={"description": "fee inside the shop's own province; null: shipping_fee"}
+    )
+    free_shipping_over = _fee(
+        metadata={"description": "an order whose subtotal reaches it ships free in Vietnam"}
     )
     international_shipping_fee = _fee(
         metadata={"description": "fee for delivery abroad; null: no delivery abroad"}
@@ -74,18 +83,31 @@ class _ShopFields(Schema):
         return data
 
 
+_PLACE_HELP = "a code or a name (case, diacritics and the unit's word ignored)"
+
+
+def _place(**kwargs) -> fields.String:
+    return fields.String(validate=[validate.Length(min=1, max=80), not_blank], **kwargs)
+
+
 class ShopCreateSchema(_ShopFields):
     name = fields.String(required=True, validate=[validate.Length(min=1, max=120), not_blank])
-    commune = fields.String(required=True, validate=[validate.Length(min=1, max=80), not_blank])
+    province = _place(metadata={"description": f"{_PLACE_HELP}; default MARKETPLACE_PROVINCE"})
+    commune = _place(required=True, metadata={"description": f"{_PLACE_HELP}, in the province"})
 
 
 class ShopUpdateSchema(_ShopFields):
     name = fields.String(validate=[validate.Length(min=1, max=120), not_blank])
-    commune = fields.String(validate=[validate.Length(min=1, max=80), not_blank])
+    province = _place(metadata={"description": f"{_PLACE_HELP}; the commune must be in it"})
+    commune = _place(metadata={"description": f"{_PLACE_HELP}, in the shop's province"})
 
 
 class ShopListArgs(PaginationArgs):
-    commune = fields.String(load_default=None, validate=validate.Length(min=1, max=80))
+    commune = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=80),
+        metadata={"description": "a commune code, or a name: every commune of that name"},
+    )
     q = fields.String(load_default=None, validate=validate.Length(max=120))
 
 
@@ -95,7 +117,10 @@ class ShopSchema(Schema):
     name = fields.String()
     description = fields.String(allow_none=True)
     story = fields.String(allow_none=True)
+    province = fields.String()
+    province_code = fields.String()
     commune = fields.String()
+    commune_code = fields.String(allow_none=True)
     village = fields.String(allow_none=True)
     ethnic_group = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
@@ -109,6 +134,8 @@ class ShopSchema(Schema):
     logo = fields.Nested(MediaSchema, allow_none=True)
     cover = fields.Nested(MediaSchema, allow_none=True)
     shipping_fee = fields.Integer(allow_none=True)
+    local_shipping_fee = fields.Integer(allow_none=True)
+    free_shipping_over = fields.Integer(allow_none=True)
     international_shipping_fee = fields.Integer(allow_none=True)
     currency = fields.Method("get_currency")
     created_at = fields.AwareDateTime(format="iso")

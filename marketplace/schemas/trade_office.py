@@ -249,7 +249,11 @@ class OverviewSchema(Schema):
 
 
 class SalesRowSchema(Schema):
-    key = fields.String()
+    key = fields.String(metadata={"description": "by commune: the commune's official name"})
+    commune_code = fields.String(
+        allow_none=True, metadata={"description": "by commune only: the commune's code"}
+    )
+    province = fields.String(metadata={"description": "by commune only: the commune's province"})
     orders = fields.Integer()
     units = fields.Integer()
     revenue = fields.Integer()

@@ -12,7 +12,7 @@ from tests.factories.envelopes import assert_envelope
 
 
 def open_shop(client, headers, **fields):
-    body = {"name": "Thổ cẩm Cỏ Chàm", "commune": "Lóng Luông", **fields}
+    body = {"name": "Thổ cẩm Cỏ Chàm", "commune": "Vân Hồ", **fields}
     return client.post("/api/v1/shops", json=body, headers=headers)
 
 
@@ -33,7 +33,12 @@ def test_an_artisan_opens_a_shop_with_a_slug_without_diacritics(client, auth):
     assert set(shop) == set(OwnShopSchema().fields)
     assert shop["slug"] == "tho-cam-co-cham"
     assert shop["owner_id"] == artisan.id
-    assert shop["commune"] == "Lóng Luông" and shop["village"] == "Cỏ Chàm"
+    assert shop["commune"] == "Xã Vân Hồ" and shop["village"] == "Cỏ Chàm"
+    assert (shop["commune_code"], shop["province"], shop["province_code"]) == (
+        "04048",
+        "Sơn La",
+        "14",
+    )
     assert shop["status"] == "active" and shop["verified"] is False
     assert shop["logo"] is None and shop["cover"] is None
     assert shop["shipping_fee"] == 30000 and shop["international_shipping_fee"] is None
@@ -64,8 +69,8 @@ def test_a_name_without_letters_still_gets_a_slug(client, auth):
 
 def test_a_commune_typed_without_diacritics_is_recorded_properly(client, auth):
     _, headers = auth.user("artisan")
-    shop = open_shop(client, headers, commune="  long   LUONG ").get_json()
-    assert shop["commune"] == "Lóng Luông"
+    shop = open_shop(client, headers, commune="  xa van   HO ").get_json()
+    assert (shop["commune"], shop["commune_code"]) == ("Xã Vân Hồ", "04048")
 
 
 def test_only_artisans_open_shops(client, auth):
@@ -79,7 +84,7 @@ def test_only_artisans_open_shops(client, auth):
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"commune": "Lóng Luông"}, "name"),
+        ({"commune": "Vân Hồ"}, "name"),
         ({"name": "Shop"}, "commune"),
         ({"name": "", "commune": "Tô Múa"}, "name"),
         ({"name": "   ", "commune": "Tô Múa"}, "name"),
@@ -164,11 +169,11 @@ def test_unknown_shop_is_404(client):
 
 
 def test_shop_directory_filters_by_commune_and_name_without_diacritics(client):
-    a = make_shop(name="Thổ cẩm Cỏ Chàm", commune="Lóng Luông")
-    b = make_shop(name="Chè Shan tuyết Tà Xùa", commune="Tân Xuân")
-    c = make_shop(name="Mật ong bạc hà", commune="Lóng Luông")
-    in_long_luong = client.get("/api/v1/shops?commune=long luong").get_json()["items"]
-    assert {s["id"] for s in in_long_luong} == {a.id, c.id}
+    a = make_shop(name="Thổ cẩm Cỏ Chàm", commune="Vân Hồ")
+    b = make_shop(name="Chè Shan tuyết Tà Xùa", commune="Xuân Nha")
+    c = make_shop(name="Mật ong bạc hà", commune="Vân Hồ")
+    in_van_ho = client.get("/api/v1/shops?commune=van ho").get_json()["items"]
+    assert {s["id"] for s in in_van_ho} == {a.id, c.id}
     by_name = client.get("/api/v1/shops?q=CHE SHAN").get_json()["items"]
     assert [s["id"] for s in by_name] == [b.id]
     assert client.get("/api/v1/shops?q=50%").get_json()["items"] == []

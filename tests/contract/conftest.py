@@ -24,7 +24,7 @@ ADDRESS = {
     "name": "Lò Thị Hoa",
     "phone": "0912 345 678",
     "line1": "Bản Cỏ Chàm",
-    "commune": "Lóng Luông",
+    "commune": "Vân Hồ",
     "province": "Sơn La",
     "country": "VN",
 }
@@ -113,7 +113,7 @@ class Api:
 
     def shop(self, owner: Account | None = None, **fields) -> tuple[Account, dict]:
         owner = owner or self.register("artisan")
-        body = {"name": f"Hợp tác xã {next(_numbers)}", "commune": "Lóng Luông", **fields}
+        body = {"name": f"Hợp tác xã {next(_numbers)}", "commune": "Vân Hồ", **fields}
         body.setdefault("shipping_fee", 30000)
         response = self.client.post("/api/v1/shops", json=body, headers=owner.headers)
         assert response.status_code == 201, response.get_json()

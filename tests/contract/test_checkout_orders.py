@@ -171,17 +171,27 @@ def test_own_shop_cannot_buy(api, two_shops):
     api.checkout(owner, line(honey), expect=422)
 
 
-def test_shipping_fees_domestic_and_abroad(api):
+def test_shipping_fees_domestic_and_abroad(api, stripe_world):
     owner, shop = api.shop(shipping_fee=None, international_shipping_fee=500000)
     product = api.product(owner, shop)
     buyer = api.register()
     api.checkout(buyer, line(product), expect=422)
     abroad = dict(ADDRESS, country="FR", phone="+33 6 12 34 56 78", province="Paris")
-    order = api.checkout(buyer, line(product), shipping_address=abroad)["orders"][0]
+    # v1.1: cash on delivery only within Vietnam; abroad the buyer pays by card.
+    cod = api.checkout(buyer, line(product), shipping_address=abroad, expect=422)
+    assert cod["error"]["code"] == "payment_method_unavailable"
+    order = api.checkout(buyer, line(product), shipping_address=abroad, payment_method="stripe")[
+        "orders"
+    ][0]
     assert order["shipping_fee"] == 500000
+    assert order["shipping_address"]["province"] == "Paris"
+    assert order["shipping_address"]["province_code"] is None
     domestic_owner, domestic = api.shop(shipping_fee=0, international_shipping_fee=None)
     cheap = api.product(domestic_owner, domestic)
-    api.checkout(buyer, line(cheap), shipping_address=abroad, expect=422)
+    refused = api.checkout(
+        buyer, line(cheap), shipping_address=abroad, payment_method="stripe", expect=422
+    )
+    assert refused["error"]["code"] == "shipping_unavailable"
     free = api.checkout(buyer, line(cheap))["orders"][0]
     assert free["shipping_fee"] == 0
 

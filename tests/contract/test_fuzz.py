@@ -87,6 +87,7 @@ OPERATIONS = [
     ("POST", "/api/v1/media/uploads", "owner"),
     ("POST", "/api/v1/media/{media_id}/complete", "owner"),
     ("POST", "/api/v1/checkouts", "buyer"),
+    ("POST", "/api/v1/checkouts/quote", None),
     ("POST", "/api/v1/orders/{order_id}/confirm", "owner"),
     ("POST", "/api/v1/orders/{order_id}/ship", "owner"),
     ("POST", "/api/v1/orders/{order_id}/deliver", "owner"),
@@ -155,6 +156,7 @@ def world(api):
         "checkout_id": checkout["id"],
         "livestream_id": livestream["id"],
         "application_id": application.get_json()["id"],
+        "province": shop["province_code"],
     }
     return {
         "accounts": {"owner": owner, "buyer": buyer, "officer": officer, None: None},
@@ -203,6 +205,10 @@ def valid_body(method: str, template: str, product_id: str) -> dict:
             "items": [{"product_id": product_id, "quantity": 1}],
             "shipping_address": dict(ADDRESS),
             "payment_method": "cod",
+        },
+        ("POST", "/api/v1/checkouts/quote"): {
+            "items": [{"product_id": product_id, "quantity": 1}],
+            "shipping_address": dict(ADDRESS),
         },
         ("POST", "/api/v1/orders/{order_id}/ship"): {"carrier": "VNPost", "tracking_number": "1"},
         ("POST", "/api/v1/orders/{order_id}/return"): {"reason": "refused", "restock": True},

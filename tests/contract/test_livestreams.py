@@ -272,8 +272,9 @@ def test_list_live_first_then_upcoming_by_start(api, seller):
     assert ids(status="ended") == [ended["id"]]
     assert ids(status="cancelled") == [cancelled["id"]]
     assert_error(api.get("/api/v1/livestreams", query_string={"status": "paused"}), 422)
-    # The commune as written, or typed without diacritics, as the other lists take it.
-    for commune in (shop["commune"], "long luong"):
+    # The commune's code, its official name, or its name typed without diacritics or unit
+    # word, as the other lists take it.
+    for commune in (shop["commune"], shop["commune_code"], "van ho"):
         found = api.get(
             "/api/v1/livestreams", query_string={"commune": commune, "limit": 100}
         ).get_json()

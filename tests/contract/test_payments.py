@@ -182,6 +182,7 @@ def test_a_503_is_not_kept_for_an_idempotency_key(
             "name": "Lò Thị Hoa",
             "phone": "0912 345 678",
             "line1": "Bản Cỏ Chàm",
+            "commune": "Vân Hồ",
             "province": "Sơn La",
             "country": "VN",
         },

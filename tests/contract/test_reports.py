@@ -136,9 +136,13 @@ def test_sales_by_commune_shop_and_month(api, market):
     officer = market["officer"]
     honey, cloth, live = market["honey_order"], market["cloth_order"], market["live_order"]
     assert rows(api, officer, "commune") == {
-        "Tô Múa": (2, 4, honey["total"] + live["total"]),
-        "Vân Hồ": (1, 1, cloth["total"]),
+        "Xã Tô Múa": (2, 4, honey["total"] + live["total"]),
+        "Xã Vân Hồ": (1, 1, cloth["total"]),
     }
+    # v1.1: grouped by commune code; each row names its code and province.
+    body = api.get("/api/v1/reports/sales", officer, query_string={"group_by": "commune"})
+    places = {(r["key"], r["commune_code"], r["province"]) for r in body.get_json()["rows"]}
+    assert places == {("Xã Tô Múa", "04018", "Sơn La"), ("Xã Vân Hồ", "04048", "Sơn La")}
     assert rows(api, officer, "shop") == {
         market["honey_shop"]["slug"]: (2, 4, honey["total"] + live["total"]),
         market["cloth_shop"]["slug"]: (1, 1, cloth["total"]),

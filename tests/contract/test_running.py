@@ -142,6 +142,7 @@ def test_no_config_means_no_card_payments(api, app_config):
                 "name": "A",
                 "phone": "0912345678",
                 "line1": "x",
+                "commune": "Vân Hồ",
                 "province": "Sơn La",
                 "country": "VN",
             },

@@ -12,7 +12,10 @@ SHOP_KEYS = {
     "name",
     "description",
     "story",
+    "province",
+    "province_code",
     "commune",
+    "commune_code",
     "village",
     "ethnic_group",
     "owner_id",
@@ -21,6 +24,8 @@ SHOP_KEYS = {
     "logo",
     "cover",
     "shipping_fee",
+    "local_shipping_fee",
+    "free_shipping_over",
     "international_shipping_fee",
     "currency",
     "created_at",
@@ -33,13 +38,16 @@ def test_artisan_opens_a_shop_with_every_field(api):
         "name": "Thổ cẩm Cỏ Chàm",
         "description": "Vải lanh nhuộm chàm",
         "story": "Ba thế hệ dệt vải",
-        "commune": "Lóng Luông",
+        "province": "son la",
+        "commune": "Vân Hồ",
         "village": "Cỏ Chàm",
         "ethnic_group": "Mông",
         "phone": "0912 345 678",
         "facebook_url": "https://www.facebook.com/cocham",
         "zalo_phone": "0987 654 321",
         "shipping_fee": 30000,
+        "local_shipping_fee": 20000,
+        "free_shipping_over": 500000,
         "international_shipping_fee": 450000,
     }
     response = api.post("/api/v1/shops", body, owner)
@@ -52,9 +60,13 @@ def test_artisan_opens_a_shop_with_every_field(api):
     assert shop["logo"] is None and shop["cover"] is None
     assert shop["currency"] == "VND"
     assert shop["shipping_fee"] == 30000
+    assert shop["local_shipping_fee"] == 20000 and shop["free_shipping_over"] == 500000
     assert shop["international_shipping_fee"] == 450000
-    for name in ("name", "description", "story", "commune", "village", "ethnic_group"):
+    for name in ("name", "description", "story", "village", "ethnic_group"):
         assert shop[name] == body[name]
+    # Places are stored and answered with their official names and codes (v1.1).
+    assert (shop["province"], shop["province_code"]) == ("Sơn La", "14")
+    assert (shop["commune"], shop["commune_code"]) == ("Xã Vân Hồ", "04048")
     assert isinstance(shop["slug"], str) and shop["slug"]
     assert_timestamp(shop["created_at"])
 
@@ -67,9 +79,15 @@ def test_minimal_shop_has_nulls_for_what_was_left_out(api):
     assert SHOP_KEYS <= set(shop)
     for name in ("description", "story", "village", "ethnic_group"):
         assert shop[name] is None
-    # No fee given: the shop does not deliver (null), not "free delivery" (0).
-    assert shop["shipping_fee"] is None
+    # No fee given: DEFAULT_SHIPPING_FEE in Vietnam (v1.1), so that it can sell at once; the
+    # marketplace's province; no other fee, and no delivery abroad.
+    assert shop["shipping_fee"] == 30000
+    assert (shop["province"], shop["commune"]) == ("Sơn La", "Xã Tô Múa")
+    assert shop["local_shipping_fee"] is None and shop["free_shipping_over"] is None
     assert shop["international_shipping_fee"] is None
+    # An explicit null still means no delivery in Vietnam.
+    body = {"name": "Mật ong 2", "commune": "Tô Múa", "shipping_fee": None}
+    assert api.post("/api/v1/shops", body, owner).get_json()["shipping_fee"] is None
 
 
 def test_slugs_are_unique(api):
@@ -172,15 +190,17 @@ def test_list_is_paged_active_shops(api):
 
 def test_list_filters_by_commune_and_q_ignoring_diacritics(api):
     owner = api.register("artisan")
-    _, tho_cam = api.shop(owner, name="Thổ cẩm Đỏ", commune="Lóng Luông")
+    _, tho_cam = api.shop(owner, name="Thổ cẩm Đỏ", commune="Vân Hồ")
     _, honey = api.shop(owner, name="Mật ong Tô Múa", commune="Tô Múa")
 
     def ids(**query):
         body = api.get("/api/v1/shops", query_string={**query, "limit": 100}).get_json()
         return {s["id"] for s in assert_page(body)}
 
-    assert tho_cam["id"] in ids(commune="Lóng Luông")
-    assert honey["id"] not in ids(commune="Lóng Luông")
+    for commune in ("Xã Vân Hồ", "van ho", "04048", "4048"):
+        assert tho_cam["id"] in ids(commune=commune)
+        assert honey["id"] not in ids(commune=commune)
+    assert ids(commune="Lóng Luông") == set()  # merged into Xã Vân Hồ on 2025-07-01
     assert tho_cam["id"] in ids(q="tho cam")
     assert tho_cam["id"] in ids(q="THỔ CẨM")
     assert tho_cam["id"] in ids(q="do")

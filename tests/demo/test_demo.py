@@ -27,7 +27,6 @@ from marketplace.models import (
     User,
 )
 from marketplace.models.base import utcnow
-from marketplace.services.places import VAN_HO_COMMUNES
 from marketplace.services.trade_office import ocop
 from tests.factories import headers_for
 from tests.factories.demo import row_dates
@@ -86,13 +85,26 @@ def test_demo_load_is_idempotent_and_prints_passwords_once(app, client):
     assert signed_in.status_code == 200
 
 
+# The 2025 communes that took in the former Vân Hồ district's fourteen (Chiềng Sơn took in
+# Chiềng Xuân, and communes of Mộc Châu too).
+FORMER_VAN_HO_DISTRICT = {
+    "04048": "Xã Vân Hồ",
+    "04006": "Xã Song Khủa",
+    "04018": "Xã Tô Múa",
+    "04057": "Xã Xuân Nha",
+    "03985": "Xã Chiềng Sơn",
+}
+
+
 def test_the_demo_world_is_van_ho(app, client):
     assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
     co_cham = client.get("/api/v1/shops/tho-cam-co-cham").get_json()
-    assert co_cham["commune"] == "Lóng Luông" and co_cham["village"] == "Cỏ Chàm"
+    # Cỏ Chàm was a village of Lóng Luông, which became part of Xã Vân Hồ on 2025-07-01.
+    assert co_cham["commune"] == "Xã Vân Hồ" and co_cham["village"] == "Cỏ Chàm"
+    assert (co_cham["commune_code"], co_cham["province"]) == ("04048", "Sơn La")
     assert co_cham["ethnic_group"] == "Mông"
-    communes = set(db.session.scalars(sa.select(Shop.commune)))
-    assert communes <= set(VAN_HO_COMMUNES) and len(communes) >= 12
+    communes = set(db.session.execute(sa.select(Shop.commune_code, Shop.commune)))
+    assert communes == set(FORMER_VAN_HO_DISTRICT.items())
     roles = set(db.session.scalars(sa.select(User.role)))
     assert {"officer", "buyer", "artisan"} <= roles
 

@@ -59,17 +59,26 @@ class AuthHelper:
 
 
 def make_shop(owner: User | None = None, **kwargs) -> Shop:
+    """A shop in a real 2025 commune (``commune`` and ``province``: a code or a name; by
+    default Xã Vân Hồ, Sơn La), delivering in Vietnam for 30000 unless told otherwise."""
+    from marketplace.services import places
     from marketplace.services.text import fold
 
     owner = owner or make_user("artisan")
     n = next(_sequence)
     name = kwargs.pop("name", f"Shop {n}")
+    province, commune = places.resolve(
+        kwargs.pop("province", "Sơn La"), kwargs.pop("commune", "Vân Hồ")
+    )
     shop = Shop(
         owner_id=owner.id,
         name=name,
         name_search=fold(name),
         slug=kwargs.pop("slug", f"shop-{n}-{secrets.token_hex(3)}"),
-        commune=kwargs.pop("commune", "Lóng Luông"),
+        province=province.name,
+        province_code=province.code,
+        commune=commune.name,
+        commune_code=commune.code,
         shipping_fee=kwargs.pop("shipping_fee", 30000),
         **kwargs,
     )

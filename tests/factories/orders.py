@@ -12,7 +12,7 @@ ADDRESS = {
     "name": "Lò Thị Hoa",
     "phone": "0912 345 678",
     "line1": "Bản Cỏ Chàm",
-    "commune": "Lóng Luông",
+    "commune": "Vân Hồ",
     "province": "Sơn La",
     "country": "VN",
 }
@@ -39,6 +39,15 @@ def stock_of(product) -> int:
 
 def post_checkout(client, headers, *lines, **kwargs):
     return client.post("/api/v1/checkouts", json=checkout_body(*lines, **kwargs), headers=headers)
+
+
+def post_quote(client, *lines, headers=None, **kwargs):
+    """POST /api/v1/checkouts/quote with the body ``post_checkout`` would send (anonymous
+    unless ``headers`` are given); ``payment_method`` is left out unless named."""
+    body = checkout_body(*lines, **kwargs)
+    if "payment_method" not in kwargs:
+        del body["payment_method"]
+    return client.post("/api/v1/checkouts/quote", json=body, headers=headers)
 
 
 def post_with_key(client, headers, body, key):

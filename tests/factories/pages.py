@@ -52,7 +52,7 @@ def build_market(*, photo: bool = True) -> Market:
         artisan,
         name="Thổ cẩm Cỏ Chàm",
         slug="tho-cam-co-cham",
-        commune="Lóng Luông",
+        commune="Vân Hồ",
         village="Cỏ Chàm",
         ethnic_group="Mông",
         story=STORY,
@@ -76,7 +76,7 @@ def build_market(*, photo: bool = True) -> Market:
             {"options": {"cỡ": "lớn"}, "price": 250000, "stock": 0},
         ],
     )
-    honey_shop = make_shop(name="Mật ong Suối Bàng", commune="Suối Bàng")
+    honey_shop = make_shop(name="Mật ong Suối Bàng", commune="Tô Múa")
     honey = make_product(honey_shop, title="Mật ong rừng", price=300000)
     draft = make_product(shop, title="Váy xòe thổ cẩm (nháp)", status="draft")
     now = utcnow()

@@ -11,6 +11,7 @@ ADDRESS = {
     "name": "Lò Văn Pọm",
     "phone": "0912 345 678",
     "line1": "Bản Cỏ Chàm",
+    "commune": "Vân Hồ",
     "province": "Sơn La",
     "country": "VN",
 }

@@ -23,7 +23,7 @@ from tests.factories.envelopes import assert_envelope
 API = "/api/v1"
 ADDRESS = {
     "line1": "Bản Cỏ Chàm",
-    "commune": "Lóng Luông",
+    "commune": "Vân Hồ",
     "province": "Sơn La",
     "country": "VN",
 }
@@ -214,11 +214,27 @@ def test_invalid_buyer_or_address_is_422(client, session, overrides, field):
     assert field in error["details"]
 
 
-def test_delivery_abroad_needs_an_international_fee(client, session):
+def test_a_claim_is_cash_on_delivery_so_only_within_vietnam(client, session):
     address = {**ADDRESS, "country": "FR", "province": "Paris", "phone": "+33 6 12 34 56 78"}
     assert_envelope(
-        claim(client, session, "A1", shipping_address=address), 422, "shipping_unavailable"
+        claim(client, session, "A1", shipping_address=address), 422, "payment_method_unavailable"
     )
+
+
+def test_a_claims_address_is_checked_and_stored_with_official_names(client, session):
+    for address, code in (
+        ({**ADDRESS, "province": "Narnia"}, "unknown_province"),
+        ({**ADDRESS, "commune": "Lóng Luông"}, "unknown_commune"),  # merged into Vân Hồ
+        ({**ADDRESS, "country": "XX"}, "invalid_country"),
+    ):
+        error = assert_envelope(claim(client, session, "A1", shipping_address=address), 422, code)
+        assert set(error["details"]) == {"shipping_address"}
+    address = {**ADDRESS, "commune": "xa van ho", "province": "14"}
+    made = claim(client, session, "A1", shipping_address=address)
+    assert made.status_code == 201, made.get_json()
+    stored = made.get_json()["order"]["shipping_address"]
+    assert (stored["commune"], stored["commune_code"]) == ("Xã Vân Hồ", "04048")
+    assert (stored["province"], stored["province_code"]) == ("Sơn La", "14")
 
 
 def test_the_shop_owners_own_phone_is_refused(client, session, auth):

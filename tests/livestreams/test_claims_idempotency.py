@@ -14,7 +14,7 @@ from marketplace.models import LivestreamClaim, Order, ProductVariant
 from tests.factories import headers_for, make_livestream, make_product, make_shop, make_user
 from tests.factories.orders import checkout_body, line
 
-ADDRESS = {"line1": "Bản Cỏ Chàm", "commune": "Lóng Luông", "province": "Sơn La", "country": "VN"}
+ADDRESS = {"line1": "Bản Cỏ Chàm", "commune": "Vân Hồ", "province": "Sơn La", "country": "VN"}
 
 
 def claim_body(comment: str = "A1 x2", phone: str = "0912 345 678") -> dict:

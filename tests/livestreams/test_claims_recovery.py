@@ -11,7 +11,7 @@ from marketplace.models import IdempotencyKey, LivestreamClaim, Order, ProductVa
 from marketplace.services.orders import idempotency
 from tests.factories import make_livestream, make_product, make_shop
 
-ADDRESS = {"line1": "Bản Cỏ Chàm", "commune": "Lóng Luông", "province": "Sơn La", "country": "VN"}
+ADDRESS = {"line1": "Bản Cỏ Chàm", "commune": "Vân Hồ", "province": "Sơn La", "country": "VN"}
 BODY = {
     "comment": "A1 x2",
     "buyer_name": "Giàng Thị Mai",

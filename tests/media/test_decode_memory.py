@@ -14,8 +14,8 @@ from marketplace.services.media.imaging import (
     open_checked,
 )
 from tests.factories import media_files
+from tests.factories.envelopes import assert_envelope
 from tests.media.test_media import media_count, post_file
-from tests.web.test_conventions import assert_envelope
 
 # The report's reproducer: 4.9 KB on the wire, 40 MB as 1-bit pixels, 160 MB more as RGB.
 ONE_BIT_PNG = media_files.png_bomb(6300, 6300)

@@ -160,7 +160,7 @@ def test_new_shop_with_a_logo(client, auth):
     logo = image_of(artisan)
     response = client.post(
         "/api/v1/shops",
-        json={"name": "Nhà Thổ Cẩm Mùa Sấu", "commune": "Lóng Luông", "logo_id": logo},
+        json={"name": "Nhà Thổ Cẩm Mùa Sấu", "commune": "Vân Hồ", "logo_id": logo},
         headers=headers,
     )
     assert response.status_code == 201, response.get_json()

@@ -183,10 +183,13 @@ def test_a_retry_under_one_key_gives_the_same_instructions(client, auth):
 
 def test_payment_methods_follow_the_shops_accounts(app, app_config):
     with_account, without = bank_shop(), make_shop()
-    assert payment_methods_for([with_account], "VN") == ["cod", "bank_transfer"]
-    assert payment_methods_for([with_account, without], "VN") == ["cod"]
+    home = {"country": "VN", "phone": "+84912345678"}
+    abroad = {"country": "FR", "phone": "+33612345678"}
+    assert payment_methods_for(home, [with_account]) == ["cod", "bank_transfer"]
+    assert payment_methods_for(home, [with_account, without]) == ["cod"]
+    assert payment_methods_for(abroad, [with_account]) == ["bank_transfer"]
     app_config(STRIPE_SECRET_KEY="sk_test_x")
-    assert payment_methods_for([with_account], "VN") == ["cod", "bank_transfer", "stripe"]
+    assert payment_methods_for(home, [with_account]) == ["cod", "bank_transfer", "stripe"]
 
 
 @pytest.mark.parametrize(

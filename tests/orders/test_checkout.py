@@ -8,7 +8,14 @@ from marketplace.extensions import db
 from marketplace.models import Checkout, Order, OrderLine, ProductVariant
 from tests.factories import make_livestream, make_product, make_shop
 from tests.factories.envelopes import assert_envelope
-from tests.factories.orders import ADDRESS, checkout_body, line, post_checkout, stock_of
+from tests.factories.orders import (
+    ADDRESS,
+    checkout_body,
+    line,
+    post_checkout,
+    post_quote,
+    stock_of,
+)
 
 
 def test_one_order_per_shop_with_prices_titles_and_address_copied(client, auth):
@@ -189,14 +196,18 @@ def test_shipping_fee_domestic_or_international_and_422_when_the_shop_has_none(c
         "postal_code": "75011",
         "country": "fr",
     }
-    abroad = post_checkout(client, headers, line(a), address=paris, payment_method="cod")
-    assert abroad.status_code == 201, abroad.get_json()
+    # Cash on delivery goes no further than Vietnam (v1.1); the quote tells the fee abroad.
+    cod = post_checkout(client, headers, line(a), address=paris, payment_method="cod")
+    assert_envelope(cod, 422, "payment_method_unavailable")
+    abroad = post_quote(client, line(a), address=paris)
+    assert abroad.status_code == 200, abroad.get_json()
     order = abroad.get_json()["orders"][0]
     assert order["shipping_fee"] == 450000 and order["total"] == 550000
-    assert order["shipping_address"]["country"] == "FR"
-    assert order["shipping_address"]["phone"] == "+33612345678"
+    assert abroad.get_json()["shipping_address"]["country"] == "FR"
+    assert abroad.get_json()["shipping_address"]["phone"] == "+33612345678"
+    assert abroad.get_json()["payment_methods"] == []  # no Stripe configured here
 
-    refused = post_checkout(client, headers, line(b), address=paris)
+    refused = post_quote(client, line(b), address=paris)
     error = assert_envelope(refused, 422, "shipping_unavailable")
     assert "country" in error["details"]["shipping_address"]
     assert stock_of(b) == 5
@@ -288,8 +299,9 @@ def test_variants_unknown_or_missing_are_422(client, auth):
         ({"phone": "12"}, "phone"),
         ({"line1": None}, "line1"),
         ({"province": ""}, "province"),
-        ({"country": "XX"}, "country"),
-        ({"country": "VNM"}, "country"),
+        ({"commune": None}, "commune"),
+        ({"commune": " "}, "commune"),
+        ({"country": ""}, "country"),
     ],
 )
 def test_addresses_must_be_complete_and_well_formed(client, auth, change, field):
@@ -299,6 +311,26 @@ def test_addresses_must_be_complete_and_well_formed(client, auth, change, field)
     response = post_checkout(client, headers, line(product), address=address)
     error = assert_envelope(response, 422, "validation_error")
     assert field in error["details"]["shipping_address"]
+    assert stock_of(product) == 2
+
+
+@pytest.mark.parametrize(
+    "change, field, code",
+    [
+        ({"country": "XX"}, "country", "invalid_country"),
+        ({"country": "VNM"}, "country", "invalid_country"),
+        ({"country": "Vietnam"}, "country", "invalid_country"),
+        ({"province": "Narnia"}, "province", "unknown_province"),
+        ({"commune": "Sa Pa"}, "commune", "unknown_commune"),  # a ward of Lào Cai
+        ({"commune": "Lóng Luông"}, "commune", "unknown_commune"),  # merged into Vân Hồ
+    ],
+)
+def test_addresses_must_name_real_places(client, auth, change, field, code):
+    _, headers = auth.user()
+    product = make_product(stock=2)
+    response = post_checkout(client, headers, line(product), address={**ADDRESS, **change})
+    error = assert_envelope(response, 422, code)
+    assert set(error["details"]["shipping_address"]) == {field}
     assert stock_of(product) == 2
 
 

@@ -66,7 +66,7 @@ def test_home_lists_newest_products_with_price_shop_commune_and_ocop(client, mar
     page = html(response)
     words = text(response)
     assert "150.000 ₫" in words and "200.000 ₫" in words
-    assert "Thổ cẩm Cỏ Chàm · Lóng Luông" in words
+    assert "Thổ cẩm Cỏ Chàm · Xã Vân Hồ" in words
     assert f'href="/products/{market.scarf.id}"' in page
     assert 'href="/shops/tho-cam-co-cham"' in page
     assert 'title="OCOP 4 sao"' in page and "★★★★<" in page
@@ -161,7 +161,7 @@ def test_product_page(client, market):
     assert "<h1>Khăn thổ cẩm Mông nhuộm chàm</h1>" in page
     assert "150.000 ₫" in words
     assert "OCOP 4 sao · Còn hiệu lực đến" in words
-    assert "Gian hàng Thổ cẩm Cỏ Chàm · bản Cỏ Chàm, xã Lóng Luông" in words
+    assert "Gian hàng Thổ cẩm Cỏ Chàm · bản Cỏ Chàm, Xã Vân Hồ" in words
     assert 'href="/shops/tho-cam-co-cham"' in page
     # The description is text, not HTML.
     assert "<p>Dệt tay &lt;b&gt;từ lanh&lt;/b&gt;.<br>Nhuộm chàm.</p>" in page
@@ -207,7 +207,7 @@ def test_shop_page(client, market):
         assert response.status_code == 200
         words = text(response)
         assert "Thổ cẩm Cỏ Chàm" in words
-        assert "Bản Cỏ Chàm · Xã Lóng Luông · Người Mông" in words
+        assert "Bản Cỏ Chàm · Xã Vân Hồ, Sơn La · Người Mông" in words
         assert "Chị Sấu học dệt lanh từ năm mười tuổi." in words
         assert "Gọi 0912 345 678" in words
         assert set(card_titles(response)) == {

@@ -24,7 +24,7 @@ def officer(auth):
 @pytest.fixture
 def products():
     shop = make_shop(name="HTX Chè Vân Hồ", commune="Vân Hồ")
-    other = make_shop(name="Thổ cẩm Cỏ Chàm", commune="Lóng Luông")
+    other = make_shop(name="Thổ cẩm Cỏ Chàm", commune="Song Khủa")
     return [
         make_product(shop, title="Chè Shan tuyết", price=250000, weight_grams=500),
         make_product(other, title="Khăn piêu", price=380000),
@@ -49,7 +49,7 @@ def test_officer_creates_an_ordered_collection_with_a_generated_slug(client, off
     assert body["slug"] == "chon-loc-cho-postmart"
     assert product_ids(body) == order
     assert body["products"][0]["title"] == "Mận hậu sấy"
-    assert body["products"][0]["shop"]["commune"] == "Vân Hồ"
+    assert body["products"][0]["shop"]["commune"] == "Xã Vân Hồ"
     again = create(client, officer[1], title="Chọn lọc cho Postmart", product_ids=[])
     assert again.get_json()["slug"] == "chon-loc-cho-postmart-2"
     by_slug = client.get("/api/v1/collections/chon-loc-cho-postmart")
@@ -209,7 +209,7 @@ def test_export_for_national_floors(client, officer, products):
     rows = response.get_json()["items"]
     assert [r["title"] for r in rows] == ["Khăn piêu", "Chè Shan tuyết"]
     tea = rows[1]
-    assert tea["shop"] == "HTX Chè Vân Hồ" and tea["commune"] == "Vân Hồ"
+    assert tea["shop"] == "HTX Chè Vân Hồ" and tea["commune"] == "Xã Vân Hồ"
     assert (tea["price"], tea["currency"], tea["weight_grams"]) == (250000, "VND", 500)
     assert tea["ocop_stars"] == 4 and tea["ocop_certificate"].startswith("OCOP-")
     assert tea["product_url"].endswith(f"/products/{products[0].id}")

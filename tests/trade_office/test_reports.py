@@ -16,6 +16,7 @@ from tests.factories import make_livestream, make_product, make_shop
 from tests.factories.trade_office import certify, local_time, make_order
 
 PERIOD = {"from": "2026-01-01", "to": "2026-02-28"}
+NUMBERS = ("orders", "units", "revenue")
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def category(slug: str) -> str:
 def sales():
     """Four counted orders in the period, and five that must not count."""
     van_ho = make_shop(name="HTX Vân Hồ", slug="htx-van-ho", commune="Vân Hồ")
-    long_luong = make_shop(name="Cỏ Chàm", slug="co-cham", commune="Lóng Luông")
+    long_luong = make_shop(name="Cỏ Chàm", slug="co-cham", commune="Song Khủa")
     suspended = make_shop(commune="Tô Múa", status="suspended")
     honey = make_product(van_ho, title="Mật ong", category_id=category("honey"))
     tea = make_product(van_ho, title="Chè", category_id=category("tea"))
@@ -100,9 +101,13 @@ def rows(client, headers, group_by, **query):
 def test_sales_by_commune_shop_and_local_month(client, officer, sales):
     headers = officer[1]
     assert rows(client, headers, "commune") == [
-        ("Lóng Luông", 2, 4, 170000),
-        ("Vân Hồ", 2, 4, 400000),
+        ("Xã Song Khủa", 2, 4, 170000),
+        ("Xã Vân Hồ", 2, 4, 400000),
     ]
+    assert [
+        (r["commune_code"], r["province"])
+        for r in report(client, headers, "commune").get_json()["rows"]
+    ] == [("04006", "Sơn La"), ("04048", "Sơn La")]
     assert rows(client, headers, "shop") == [
         ("co-cham", 2, 4, 170000),
         ("htx-van-ho", 2, 4, 400000),
@@ -187,11 +192,33 @@ def test_csv_has_a_header_and_the_same_numbers(client, officer, sales):
         response = report(client, officer[1], group_by, format="csv")
         assert response.mimetype == "text/csv"
         table = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-        assert table[0] == ["key", "orders", "units", "revenue"]
+        places = ["commune_code", "province"] if group_by == "commune" else []
+        assert table[0] == ["key", *places, "orders", "units", "revenue"]
         expected = report(client, officer[1], group_by).get_json()["rows"]
         assert table[1:] == [
-            [r["key"], str(r["orders"]), str(r["units"]), str(r["revenue"])] for r in expected
+            [r["key"], *(r[name] for name in places), *(str(r[n]) for n in NUMBERS)]
+            for r in expected
         ]
+
+
+def test_communes_are_grouped_by_code_and_unmapped_ones_by_name(client, officer):
+    """Two communes named alike in two provinces are two rows; a shop the 2025 migration left
+    with its old commune (no code) is a row of its own, with a null code."""
+    here = make_shop(commune="Tân Thành", province="Tây Ninh")
+    there = make_shop(commune="Tân Thành", province="Đồng Tháp")
+    old = make_shop()
+    old.commune, old.commune_code = "Lóng Luông", None
+    db.session.commit()
+    for shop in (here, there, old, here):
+        make_order(shop, [(make_product(shop), 1, 10000)], created_at=local_time(date(2026, 1, 5)))
+    found = report(client, officer[1], "commune").get_json()["rows"]
+    # Sorted by key; the two Tân Thành rows in the database's collation of province names.
+    assert [r["key"] for r in found] == ["Lóng Luông", "Xã Tân Thành", "Xã Tân Thành"]
+    assert {(r["key"], r["commune_code"], r["province"], r["orders"]) for r in found} == {
+        ("Lóng Luông", None, "Sơn La", 1),
+        ("Xã Tân Thành", there.commune_code, "Đồng Tháp", 1),
+        ("Xã Tân Thành", here.commune_code, "Tây Ninh", 2),
+    }
 
 
 @pytest.mark.parametrize(
@@ -256,7 +283,7 @@ def test_reports_take_the_same_queries_whatever_the_number_of_orders(
     # Sign-in (and SQLite's BEGIN), then one query per sales report and two for the overview.
     assert after[:3] == [after[0]] * 3 and after[3] == after[0] + 1
     assert max(after) <= 4
-    assert ("Xuân Nha", 30) in [(k, o) for k, o, _, _ in rows(client, officer[1], "commune")]
+    assert ("Xã Xuân Nha", 30) in [(k, o) for k, o, _, _ in rows(client, officer[1], "commune")]
 
 
 def test_months_do_not_depend_on_the_database_sessions_time_zone(app, client, officer, sales):

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.factories import headers_for, make_user
-from tests.web.test_conventions import assert_envelope
+from tests.factories.envelopes import assert_envelope
 
 # More digits than Python converts to an int (sys.get_int_max_str_digits(): 4,300).
 HUGE_NUMBER = "1" + "0" * 5000

@@ -17,10 +17,11 @@ PUBLIC = {
     ("POST", "/api/v1/media/local-uploads"),  # the signed upload policy is the credential
     ("POST", "/api/v1/payments/stripe/webhook"),  # Stripe's signature is the credential
     ("POST", "/api/v1/payments/bank/webhook"),  # the bank feed's signature is the credential
+    ("POST", "/api/v1/checkouts/quote"),  # what a basket would cost, before signing in
 }
 PUBLIC_READS = re.compile(
     r"^/api/(openapi\.json|docs.*|v1/(shops|shops/<[^>]+>|products|products/<[^>]+>|categories"
-    r"|livestreams|livestreams/<[^>]+>|collections|collections/<[^>]+>))$"
+    r"|livestreams|livestreams/<[^>]+>|collections|collections/<[^>]+>|places/.*))$"
 )
 
 

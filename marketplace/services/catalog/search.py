@@ -22,9 +22,9 @@ from marketplace.pagination import (
     keyset_window,
     page_and_cursor,
 )
+from marketplace.services import places
 from marketplace.services.catalog import categories
 from marketplace.services.catalog.products import visible_in_join_clause
-from marketplace.services.places import canonical_commune
 from marketplace.services.text import fold
 from marketplace.services.trade_office.ocop import min_stars_clause
 
@@ -93,7 +93,7 @@ def search_products(
     if shop:
         filters.append(sa.or_(Shop.id == shop, Shop.slug == shop))
     if commune:
-        filters.append(Shop.commune == canonical_commune(commune))
+        filters.append(Shop.commune_code.in_(places.commune_codes(commune)))
     if category:
         filters.append(Product.category_id.in_(categories.with_descendants(category)))
     if ocop_min_stars is not None:

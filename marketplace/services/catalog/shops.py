@@ -6,6 +6,7 @@ import re
 import secrets
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -13,28 +14,33 @@ from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.models import Product, Shop, User
 from marketplace.pagination import SortKey, keyset_page
+from marketplace.services import places
 from marketplace.services.catalog.products import search_text
 from marketplace.services.media import uploads as media
 from marketplace.services.orders.bank_accounts import set_bank_account
 from marketplace.services.permissions import can_see_shop
-from marketplace.services.places import canonical_commune
 from marketplace.services.text import fold, slugify
 
 SLUG_MAX = 120
 NAME_SEARCH_MAX = 120
 _LOOKS_LIKE_AN_ID = re.compile(r"[0-9a-f]{32}")
-# Fields a shop's owner may set; name and commune get special care below.
+# Fields a shop's owner may set; name and places get special care below.
 EDITABLE = (
     "name",
     "description",
     "story",
+    "province",
+    "province_code",
     "commune",
+    "commune_code",
     "village",
     "ethnic_group",
     "phone",
     "facebook_url",
     "zalo_phone",
     "shipping_fee",
+    "local_shipping_fee",
+    "free_shipping_over",
     "international_shipping_fee",
 )
 
@@ -81,20 +87,41 @@ def _free_slug(name: str) -> str:
     return f"{base}-{n}"
 
 
-def _tidy(changes: dict) -> dict:
+def _tidy(changes: dict, shop: Shop | None = None) -> dict:
     tidy = dict(changes)
     for name in ("name", "village", "ethnic_group"):
         if isinstance(tidy.get(name), str):
             tidy[name] = " ".join(tidy[name].split())
-    if tidy.get("commune"):
-        tidy["commune"] = canonical_commune(tidy["commune"])
+    if shop is None or "province" in tidy or "commune" in tidy:
+        tidy.update(_place(tidy, shop))
     return tidy
 
 
+def _place(changes: dict, shop: Shop | None) -> dict:
+    """The official province and commune of a new or edited shop: the commune (given, or the
+    shop's own) must be one of the province's (given, the shop's own, or the marketplace's).
+    422 ``unknown_province`` or ``unknown_commune``."""
+    province = changes.get("province")
+    if province is None:
+        province = shop.province_code if shop else current_app.config["MARKETPLACE_PROVINCE"]
+    commune = changes.get("commune")
+    if commune is None and shop is not None:
+        commune = shop.commune_code or shop.commune
+    province_place, commune_place = places.resolve(province, commune)
+    return {
+        "province": province_place.name,
+        "province_code": province_place.code,
+        "commune": commune_place.name,
+        "commune_code": commune_place.code,
+    }
+
+
 def create_shop(owner: User, **fields) -> Shop:
-    """A shop owned by ``owner`` with a unique slug made from its name (kept for good), and
-    the bank account its buyers may transfer to when given."""
+    """A shop owned by ``owner`` with a unique slug made from its name (kept for good), in a
+    known commune, with the bank account its buyers may transfer to when given; without a
+    ``shipping_fee`` it delivers in Vietnam at DEFAULT_SHIPPING_FEE."""
     fields = _tidy(fields)
+    fields.setdefault("shipping_fee", current_app.config["DEFAULT_SHIPPING_FEE"])
     images = media.shop_images(owner.id, fields)
     for attempt in range(3):
         shop = Shop(owner_id=owner.id, **{k: v for k, v in fields.items() if k in EDITABLE})
@@ -116,8 +143,9 @@ def create_shop(owner: User, **fields) -> Shop:
 
 
 def update_shop(shop: Shop, changes: dict) -> Shop:
-    """Apply an owner's edit; a new name is searchable at once, the slug stays."""
-    changes = _tidy(changes)
+    """Apply an owner's edit; a new name is searchable at once, the slug stays; a new province
+    or commune must name a commune of that province."""
+    changes = _tidy(changes, shop)
     if "bank_account" in changes:
         set_bank_account(shop, changes["bank_account"])
     renamed = "name" in changes and changes["name"] != shop.name
@@ -158,7 +186,7 @@ def list_shops(
         .options(selectinload(Shop.logo), selectinload(Shop.cover))
     )
     if commune:
-        stmt = stmt.where(Shop.commune == canonical_commune(commune))
+        stmt = stmt.where(Shop.commune_code.in_(places.commune_codes(commune)))
     folded = fold(q)
     if folded:
         stmt = stmt.where(Shop.name_search.contains(folded, autoescape=True))

@@ -2,7 +2,8 @@
 
 The seller reads a comment, types it in with the buyer's name, phone and address, and gets a
 cash-on-delivery order at the live price, built and stocked exactly as a checkout's (the same
-``take_stock``, ``add_order`` and ``shipping_fee_for``). The order is linked to the account
+address check, ``payment_methods_for``, ``take_stock``, ``add_order`` and ``shipping_fee_for``).
+The order is linked to the account
 registered with the buyer's phone when there is one; no account is ever created, so the
 phone's owner can still register later.
 """
@@ -24,6 +25,7 @@ from marketplace.models import (
     User,
 )
 from marketplace.pagination import SortKey, keyset_page
+from marketplace.services import places
 from marketplace.services.catalog.products import visible_products_clause
 from marketplace.services.livestreams.comments import UnparseableComment, parse_comment
 from marketplace.services.livestreams.sessions import (
@@ -32,6 +34,7 @@ from marketplace.services.livestreams.sessions import (
     price_line,
 )
 from marketplace.services.orders import idempotency
+from marketplace.services.orders.checkout import require_payment_method
 from marketplace.services.orders.inventory import take_stock
 from marketplace.services.orders.lifecycle import (
     PricedLine,
@@ -136,8 +139,9 @@ def take_claim(user: User, livestream_id: str, data: dict) -> LivestreamClaim:
         unit_price=price.unit_price,
         livestream_id=price.livestream_id,
     )
-    address = data["shipping_address"]
-    fee = shipping_fee_for(livestream.shop, address["country"])
+    address = places.checked_address(data["shipping_address"])
+    require_payment_method("cod", address, [livestream.shop])
+    fee = shipping_fee_for(livestream.shop, address, line.line_total)
     try:
         take_stock([line.stock_request()])
         checkout = open_checkout(buyer_id=buyer_id, payment_method="cod", status="placed")

@@ -13,9 +13,9 @@ from marketplace.extensions import db
 from marketplace.models import Livestream, LivestreamClaim, Order, OrderLine, Shop, User
 from marketplace.models.base import utcnow
 from marketplace.pagination import SortKey, keyset_page
+from marketplace.services import places
 from marketplace.services.livestreams.featured import loading_options
 from marketplace.services.livestreams.sessions import ASSUMED_LENGTH, viewable_by_owner_or_staff
-from marketplace.services.places import canonical_commune
 
 # Orders that count for reports (and so for a session's stats).
 COUNTED_ORDER_STATUSES = ("placed", "confirmed", "shipped", "delivered")
@@ -62,8 +62,8 @@ def list_livestreams(
     if shop:
         stmt = stmt.where(_shop_clause(shop))
     if commune:
-        # Spelt as the shop and product lists take it (``long luong`` → ``Lóng Luông``).
-        stmt = stmt.where(Shop.commune == canonical_commune(commune))
+        # A code or a name, as the shop and product lists take it.
+        stmt = stmt.where(Shop.commune_code.in_(places.commune_codes(commune)))
     if len(statuses) == 1 and statuses[0] in ("ended", "cancelled"):
         keys = [SortKey(Livestream.scheduled_start, True), SortKey(Livestream.id, True)]
 

@@ -72,13 +72,36 @@ def take_stock(requests: Sequence[StockRequest]) -> None:
     if not short:
         return
     # Read only to tell the buyer what is left; the decision above was made by the guard.
-    available = {
-        variant_id: stock
-        for variant_id, stock in db.session.execute(
-            sa.select(_variants.c.id, _variants.c.stock).where(_variants.c.id.in_(short))
-        )
-    }
-    raise OutOfStock(
+    raise _out_of_stock(requests, short, _available(short))
+
+
+def check_stock(requests: Sequence[StockRequest]) -> None:
+    """Raise OutOfStock as ``take_stock`` would at this moment, taking nothing (a quote)."""
+    totals = _totals(requests)
+    available = _available(totals)
+    short = [
+        variant_id for variant_id in sorted(totals) if available[variant_id] < totals[variant_id]
+    ]
+    if short:
+        raise _out_of_stock(requests, short, available)
+
+
+def _available(variant_ids: Iterable[str]) -> dict[str, int]:
+    """The stock of each variant (0 for one that does not exist)."""
+    ids = list(variant_ids)
+    available = dict.fromkeys(ids, 0)
+    available.update(
+        db.session.execute(
+            sa.select(_variants.c.id, _variants.c.stock).where(_variants.c.id.in_(ids))
+        ).all()
+    )
+    return available
+
+
+def _out_of_stock(
+    requests: Sequence[StockRequest], short: list[str], available: dict[str, int]
+) -> OutOfStock:
+    return OutOfStock(
         details={
             "items": [
                 {

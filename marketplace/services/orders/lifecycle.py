@@ -81,7 +81,7 @@ class InvalidTransition(Conflict):
 
 @dataclass(frozen=True)
 class VariantOnSale:
-    """A variant as a checkout reads it: a row rather than an entity (checkout._load_products)."""
+    """A variant as a checkout reads it: a row rather than an entity (pricing._load_products)."""
 
     id: str
     options: dict
@@ -117,6 +117,10 @@ class PricedLine:
     def line_total(self) -> int:
         return self.unit_price * self.quantity
 
+    @property
+    def title(self) -> str:
+        return line_title(self.product, self.variant)
+
     def stock_request(self) -> StockRequest:
         return StockRequest(self.variant.id, self.quantity, self.index, self.product.id)
 
@@ -127,17 +131,35 @@ def line_title(product: Product | ProductOnSale, variant: ProductVariant | Varia
     return f"{product.title} ({', '.join(values)})" if values else product.title
 
 
-def shipping_fee_for(shop: Shop, country: str) -> int:
-    """The shop's domestic fee for Vietnam, its international fee elsewhere; 422 if it has none."""
-    fee = shop.shipping_fee if country == "VN" else shop.international_shipping_fee
+def shipping_fee_for(shop: Shop, address: Mapping, subtotal: int) -> int:
+    """What ``shop`` charges to deliver an order of ``subtotal`` to a checked ``address``.
+
+    In Vietnam: its ``local_shipping_fee`` inside its own province when it has one, else its
+    ``shipping_fee``; nothing once the subtotal reaches ``free_shipping_over``. Abroad: its
+    ``international_shipping_fee``. 422 ``shipping_unavailable`` when that fee is null.
+    """
+    country = address["country"]
+    if country != "VN":
+        fee = shop.international_shipping_fee
+        if fee is None:
+            _no_delivery(f"{shop.name} does not deliver to {country}.", "country")
+        return fee
+    fee = shop.shipping_fee
+    if address.get("province_code") == shop.province_code and shop.local_shipping_fee is not None:
+        fee = shop.local_shipping_fee
+    if fee is None and shop.local_shipping_fee is not None:
+        _no_delivery(f"{shop.name} delivers only within {shop.province}.", "province")
     if fee is None:
-        where = "in Vietnam" if country == "VN" else f"to {country}"
-        raise ValidationFailed(
-            f"{shop.name} does not deliver {where}.",
-            code="shipping_unavailable",
-            details={"shipping_address": {"country": [f"{shop.name} does not deliver {where}."]}},
-        )
+        _no_delivery(f"{shop.name} does not deliver in Vietnam.", "country")
+    if shop.free_shipping_over is not None and subtotal >= shop.free_shipping_over:
+        return 0
     return fee
+
+
+def _no_delivery(message: str, field: str) -> None:
+    raise ValidationFailed(
+        message, code="shipping_unavailable", details={"shipping_address": {field: [message]}}
+    )
 
 
 def new_checkout(*, buyer_id: str | None, payment_method: str, status: str) -> Checkout:
@@ -216,7 +238,7 @@ def new_order(
                 position=position,
                 product_id=line.product.id,
                 variant_id=line.variant.id,
-                title=line_title(line.product, line.variant),
+                title=line.title,
                 unit_price=line.unit_price,
                 quantity=line.quantity,
                 line_total=line.line_total,

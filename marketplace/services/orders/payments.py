@@ -51,16 +51,6 @@ def card_payments_enabled() -> bool:
     return bool(current_app.config.get("STRIPE_SECRET_KEY"))
 
 
-def require_card_payments() -> None:
-    """422 ``payment_method_unavailable`` unless Stripe is configured."""
-    if not card_payments_enabled():
-        raise ValidationFailed(
-            "Card payments are not available.",
-            code="payment_method_unavailable",
-            details={"payment_method": ["Card payments are not available; choose cod."]},
-        )
-
-
 def gateway() -> PaymentGateway:
     """The configured provider, built once per configuration (tests change it per test)."""
     from marketplace.adapters.payments.stripe import StripeGateway

@@ -25,6 +25,9 @@ ORDER_GROUPS = ("commune", "shop", "month")
 LINE_GROUPS = ("ocop_stars", "category")
 GROUPS = ORDER_GROUPS + LINE_GROUPS
 CSV_COLUMNS = ("key", "orders", "units", "revenue")
+# A commune row names its commune's official name (key), code and province: two communes of
+# one name (there are hundreds across the country) are two rows.
+COMMUNE_COLUMNS = ("key", "commune_code", "province", "orders", "units", "revenue")
 
 
 class local_month(FunctionElement):
@@ -178,34 +181,44 @@ def _order_rows(group_by: str, counted) -> sa.Select:
     """Orders and revenue per key, and units per key, aggregated apart and joined on the key.
 
     Aggregating the lines apart (rather than per order, then per key) spares the database a
-    group for every order: two hash aggregates of a handful of keys.
+    group for every order: two hash aggregates of a handful of keys. Communes are keyed by
+    code, name and province (a shop the 2025 mapping left without a code: by its name).
     """
-    key = {
-        "commune": Shop.commune,
-        "shop": Shop.slug,
-        "month": local_month(Order.created_at),
+    keys = {
+        "commune": (
+            Shop.commune.label("key"),
+            sa.func.coalesce(Shop.commune_code, "").label("commune_code"),
+            Shop.province.label("province"),
+        ),
+        "shop": (Shop.slug.label("key"),),
+        "month": (local_month(Order.created_at).label("key"),),
     }[group_by]
 
     def keyed(stmt: sa.Select) -> sa.Select:
-        stmt = stmt.where(*counted).group_by(key)
+        stmt = stmt.where(*counted).group_by(*(key.element for key in keys))
         return stmt if group_by == "month" else stmt.join(Shop, Shop.id == Order.shop_id)
 
     orders = keyed(
         sa.select(
-            key.label("key"),
+            *keys,
             sa.func.count(Order.id).label("orders"),
             sa.func.sum(Order.total).label("revenue"),
         ).select_from(Order)
     ).subquery()
     units = keyed(
-        sa.select(key.label("key"), sa.func.sum(OrderLine.quantity).label("units"))
+        sa.select(*keys, sa.func.sum(OrderLine.quantity).label("units"))
         .select_from(Order)
         .join(OrderLine, OrderLine.order_id == Order.id)
     ).subquery()
+    names = [key.name for key in keys]
     label = month_label(orders.c.key) if group_by == "month" else orders.c.key
-    return sa.select(label.label("key"), orders.c.orders, units.c.units, orders.c.revenue).join(
-        units, units.c.key == orders.c.key
-    )
+    return sa.select(
+        label.label("key"),
+        *(orders.c[name] for name in names[1:]),
+        orders.c.orders,
+        units.c.units,
+        orders.c.revenue,
+    ).join(units, sa.and_(*(units.c[name] == orders.c[name] for name in names)))
 
 
 def _line_rows(group_by: str, counted) -> sa.Select:
@@ -233,25 +246,32 @@ def _line_rows(group_by: str, counted) -> sa.Select:
 
 
 def sales(group_by: str, first: date | None, last: date | None) -> list[dict]:
-    """Rows ``{key, orders, units, revenue}`` sorted by key, in one query."""
+    """Rows ``{key, orders, units, revenue}`` sorted by key, in one query; commune rows also
+    carry ``commune_code`` (null for a commune the 2025 mapping did not know) and ``province``.
+    """
     counted = _counted(first, last)
     stmt = (
         _order_rows(group_by, counted)
         if group_by in ORDER_GROUPS
         else _line_rows(group_by, counted)
     )
-    return [
-        {"key": key, "orders": orders, "units": int(units), "revenue": int(revenue)}
-        for key, orders, units, revenue in db.session.execute(
-            stmt.order_by(stmt.selected_columns.key)
-        )
-    ]
+    order_by = [stmt.selected_columns.key]
+    if group_by == "commune":
+        order_by += [stmt.selected_columns.province, stmt.selected_columns.commune_code]
+    rows = []
+    for row in db.session.execute(stmt.order_by(*order_by)).mappings():
+        found = {**row, "units": int(row["units"]), "revenue": int(row["revenue"])}
+        if group_by == "commune":
+            found["commune_code"] = found["commune_code"] or None
+        rows.append(found)
+    return rows
 
 
-def sales_csv(rows: list[dict]) -> str:
+def sales_csv(rows: list[dict], group_by: str) -> str:
     """The rows as CSV with a header row."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    columns = COMMUNE_COLUMNS if group_by == "commune" else CSV_COLUMNS
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
