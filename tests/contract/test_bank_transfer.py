@@ -255,7 +255,7 @@ def test_bank_transfer_needs_every_shop_to_have_an_account(api):
                 "name": "Lò Thị Hoa",
                 "phone": "0912 345 678",
                 "line1": "Bản Cỏ Chàm",
-                "commune": "Lóng Luông",
+                "commune": "Vân Hồ",
                 "province": "Sơn La",
                 "country": "VN",
             },

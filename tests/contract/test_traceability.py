@@ -107,7 +107,7 @@ def test_the_trace_page_tells_where_a_product_comes_from(api):
     for fact in (
         "Khăn piêu & vòng bạc",
         "Thổ cẩm Cỏ Chàm",
-        "Bản Cỏ Chàm, xã Lóng Luông",
+        "Bản Cỏ Chàm, Xã Vân Hồ",
         "Người Mông",
         "4 sao",
         "Còn hiệu lực đến 01/03/2099",
