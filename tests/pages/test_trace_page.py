@@ -50,7 +50,7 @@ def test_the_province_is_named_when_the_shop_has_one(app):
         slug="co-cham",
         name="Cỏ Chàm",
         village="Cỏ Chàm",
-        commune="Lóng Luông",
+        commune="Xã Vân Hồ",
         ethnic_group=None,
         verified=False,
         province="Sơn La",
@@ -64,7 +64,7 @@ def test_the_province_is_named_when_the_shop_has_one(app):
             code="ABCD-EFGH",
             listed_at=product.created_at,
         )
-    assert "Bản Cỏ Chàm, xã Lóng Luông, Sơn La" in page
+    assert "Bản Cỏ Chàm, Xã Vân Hồ, Sơn La" in page
 
 
 @pytest.mark.live
