@@ -38,8 +38,8 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 from servers import app_env, free_port, migrate, start_gunicorn, stop, wait_ready  # noqa: E402
 
+from marketplace.services import places  # noqa: E402
 from marketplace.services.catalog.products import search_text  # noqa: E402
-from marketplace.services.places import VAN_HO_COMMUNES  # noqa: E402
 from marketplace.services.text import fold  # noqa: E402
 
 BATCH = 5000
@@ -64,6 +64,11 @@ QUALIFIERS = ["đỏ", "chàm", "loại một", "đặc biệt", "truyền thố
 SHOP_WORDS = ["Nhà", "Hợp tác xã", "Tổ", "Bếp", "Vườn", "Xưởng"]
 FAMILY = ["Mùa", "Lò", "Vì", "Hà", "Giàng", "Sồng", "Triệu", "Đinh", "Bùi", "Lường"]
 GIVEN = ["Sấu", "Xoan", "Lan", "Mai", "Páo", "Chứ", "Nga", "Hoa", "Sơn", "Tuấn"]
+# The 2025 communes that took in the former Vân Hồ district.
+SON_LA_COMMUNES = [
+    places.commune_matches("14", name)[0]
+    for name in ("Vân Hồ", "Song Khủa", "Tô Múa", "Xuân Nha", "Chiềng Sơn")
+]
 
 
 def now() -> datetime:
@@ -114,16 +119,19 @@ def seed(url: str, target: int) -> int:
                     "created_at": now(),
                 }
             )
-            commune = rng.choice(VAN_HO_COMMUNES)
+            commune = rng.choice(SON_LA_COMMUNES)
             kind = rng.choice(["Thổ cẩm", "Chè", "Mật ong", "Gác bếp", "Mây tre", "Lá tắm"])
-            name = f"{rng.choice(SHOP_WORDS)} {kind} {commune} {have + n}"
+            name = f"{rng.choice(SHOP_WORDS)} {kind} {commune.name} {have + n}"
             shops.append(
                 {
                     "id": new_id(),
                     "slug": f"bench-{new_id()}",
                     "name": name,
                     "name_search": fold(name),
-                    "commune": commune,
+                    "province": "Sơn La",
+                    "province_code": "14",
+                    "commune": commune.name,
+                    "commune_code": commune.code,
                     "owner_id": owner_id,
                     # A few suspended shops, as in life: their products must stay hidden.
                     "status": "suspended" if n % 50 == 49 else "active",

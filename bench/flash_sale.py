@@ -52,6 +52,7 @@ ADDRESS = {
     "name": "Lò Thị Hoa",
     "phone": "0912345678",
     "line1": "Bản Cỏ Chàm",
+    "commune": "Vân Hồ",
     "province": "Sơn La",
     "country": "VN",
 }
@@ -93,10 +94,10 @@ def seed(dsn: str) -> dict:
             (ids["owner"],),
         )
         cur.execute(
-            "INSERT INTO shops (id, slug, name, name_search, commune, owner_id, status, "
-            "shipping_fee, created_at, updated_at) VALUES (%s, 'tho-cam-co-cham', "
-            "'Thổ cẩm Cỏ Chàm', 'tho cam co cham', 'Lóng Luông', %s, 'active', 30000, now(), "
-            "now())",
+            "INSERT INTO shops (id, slug, name, name_search, province, province_code, commune, "
+            "commune_code, owner_id, status, shipping_fee, created_at, updated_at) VALUES (%s, "
+            "'tho-cam-co-cham', 'Thổ cẩm Cỏ Chàm', 'tho cam co cham', 'Sơn La', '14', "
+            "'Xã Vân Hồ', '04048', %s, 'active', 30000, now(), now())",
             (ids["shop"], ids["owner"]),
         )
         for name, stock in (

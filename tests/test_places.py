@@ -64,7 +64,7 @@ def test_communes_are_searched_without_diacritics(client, province, q, expected)
 
 
 def test_an_unknown_province_is_404(client):
-    for province in ("99", "narnia", "x" * 200):
+    for province in ("99", "narnia", "x" * 200, "²", "١٤", "001"):
         response = client.get(f"/api/v1/places/provinces/{province}/communes")
         assert_envelope(response, 404, "province_not_found")
 
@@ -145,6 +145,7 @@ def test_commune_filters_take_a_code_or_every_commune_of_a_name():
     assert {communes[code].name.split(" ", 1)[1] for code in tan_thanh} == {"Tân Thành"}
     assert set(tan_thanh) < set(places.commune_codes("tan thanh"))
     assert places.commune_codes("Lóng Luông") == places.commune_codes("99999") == ()
+    assert places.commune_codes("²") == places.commune_codes("040480") == ()
 
 
 def test_the_package_is_read_once_per_process():

@@ -139,7 +139,11 @@ class StatusList(fields.String):
 class LivestreamListArgs(PaginationArgs):
     status = StatusList(load_default=None, metadata={"description": "live, scheduled, …"})
     shop = fields.String(load_default=None, validate=validate.Length(min=1, max=140))
-    commune = fields.String(load_default=None, validate=validate.Length(min=1, max=80))
+    commune = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=80),
+        metadata={"description": "a commune code, or a name: every commune of that name"},
+    )
 
 
 class CalendarArgs(Schema):

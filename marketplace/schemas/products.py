@@ -148,7 +148,11 @@ class ProductUpdateSchema(Schema):
 class ProductListArgs(PaginationArgs):
     q = fields.String(load_default=None, validate=validate.Length(max=200))
     shop = fields.String(load_default=None, validate=validate.Length(min=1, max=140))
-    commune = fields.String(load_default=None, validate=validate.Length(min=1, max=80))
+    commune = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=80),
+        metadata={"description": "a commune code, or a name: every commune of that name"},
+    )
     category = fields.String(load_default=None, validate=validate.Length(min=1, max=60))
     ocop_min_stars = fields.Integer(load_default=None, validate=validate.Range(min=3, max=5))
     min_price = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_PRICE))

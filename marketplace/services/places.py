@@ -142,8 +142,11 @@ def _directory() -> _Directory:
 
 
 def _as_code(text: str, width: int) -> str | None:
+    """``14`` or ``4048`` as the official code (``04048``); None for anything but ASCII digits."""
     digits = text.strip()
-    return f"{int(digits):0{width}d}" if digits.isdigit() and len(digits) <= width else None
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > width:
+        return None
+    return f"{int(digits):0{width}d}"
 
 
 # ---------------------------------------------------------------- lookups
