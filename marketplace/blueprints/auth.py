@@ -10,6 +10,7 @@ from marketplace.schemas.auth import RegisterSchema, SessionSchema, TokenRequest
 from marketplace.services import accounts
 from marketplace.web.api import Blueprint
 from marketplace.web.authentication import current_token, require_user
+from marketplace.web.request_rules import sign_in_first
 from marketplace.web.sign_in_throttle import throttle_failed_sign_ins
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts and tokens")
@@ -47,6 +48,7 @@ class Token(MethodView):
         user, token = accounts.sign_in(data["login"], data["password"])
         return {"user": user, "token": token}
 
+    @sign_in_first()
     @blp.response(204)
     def delete(self):
         """Sign out: the token used for this call stops working."""
@@ -56,6 +58,7 @@ class Token(MethodView):
 
 @blp.route("/me")
 class Me(MethodView):
+    @sign_in_first()
     @blp.response(200, UserSchema)
     def get(self):
         """The signed-in user."""

@@ -50,6 +50,7 @@ class Checkouts(MethodView):
 
 @blp.route("/checkouts/<checkout_id>")
 class CheckoutById(MethodView):
+    @sign_in_first()
     @blp.response(200, CheckoutSchema)
     def get(self, checkout_id):
         """A checkout and its orders, to its buyer (to follow a card payment)."""

@@ -143,6 +143,7 @@ class PinnedProduct(MethodView):
 
 @blp.route("/livestreams/<livestream_id>/stats")
 class LivestreamStats(MethodView):
+    @sign_in_first()
     @blp.response(200, LivestreamStatsSchema)
     def get(self, livestream_id):
         """Orders, units and revenue attributed to the session (owner and trade office)."""

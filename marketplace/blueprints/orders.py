@@ -35,6 +35,7 @@ class Orders(MethodView):
 
 @blp.route("/orders/<order_id>")
 class OrderById(MethodView):
+    @sign_in_first()
     @blp.response(200, OrderSchema)
     def get(self, order_id):
         """An order, to its buyer and its shop's owner (404 to anyone else)."""

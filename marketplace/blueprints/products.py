@@ -94,6 +94,7 @@ class ProductDetail(MethodView):
         require_shop_owner(user, product.shop)
         return product_response(catalog.update_product(product, changes))
 
+    @sign_in_first()
     @blp.response(204)
     def delete(self, product_id):
         """Archive a product: hidden from lists, kept for past orders."""

@@ -40,6 +40,7 @@ from marketplace.schemas.trade_office import (
     AuditListArgs,
     AuditPageSchema,
     CollectionCreateSchema,
+    CollectionExportSchema,
     CollectionPageSchema,
     CollectionSchema,
     CollectionUpdateSchema,
@@ -75,6 +76,20 @@ signed_in = sign_in_first()
 
 def _currency() -> str:
     return current_app.config["CURRENCY"]
+
+
+ROWS_AS_JSON_OR_CSV = "The rows as JSON; with `?format=csv`, as CSV with a header row (a download)."
+
+
+def csv_alternative():
+    """Documents the ``?format=csv`` answer beside the JSON one (same status, other type)."""
+    return blp.alt_response(
+        200,
+        schema={"type": "string"},
+        content_type="text/csv",
+        description=ROWS_AS_JSON_OR_CSV,
+        success=True,
+    )
 
 
 def _download(body: str, mimetype: str, filename: str) -> Response:
@@ -194,7 +209,8 @@ class CollectionDetail(MethodView):
 @staff_only
 class CollectionExport(MethodView):
     @blp.arguments(ExportArgs, location="query")
-    @blp.response(200, description="JSON, or CSV with a header row (``?format=csv``)")
+    @blp.response(200, CollectionExportSchema, description=ROWS_AS_JSON_OR_CSV)
+    @csv_alternative()
     def get(self, args, ref):
         """The visible products as rows for a national e-commerce floor (Postmart, Voso)."""
         collection, rows = curation.export_collection(
@@ -282,7 +298,8 @@ class Overview(MethodView):
 @staff_only
 class Sales(MethodView):
     @blp.arguments(SalesArgs, location="query")
-    @blp.response(200, SalesReportSchema)
+    @blp.response(200, SalesReportSchema, description=ROWS_AS_JSON_OR_CSV)
+    @csv_alternative()
     def get(self, args):
         """Sales grouped by commune, shop, month, OCOP stars or category; ``?format=csv``."""
         rows = reports.sales(args["group_by"], args["first"], args["last"])

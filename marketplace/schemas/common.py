@@ -33,12 +33,17 @@ class Timestamp(fields.AwareDateTime):
 
 
 class ErrorBody(Schema):
-    code = fields.String(required=True)
-    message = fields.String(required=True)
-    details = fields.Dict()
+    code = fields.String(required=True, metadata={"description": "A stable snake_case code."})
+    message = fields.String(required=True, metadata={"description": "Human text."})
+    details = fields.Dict(
+        required=True,
+        metadata={"description": "For 422: each field mapped to a list of messages."},
+    )
 
 
 class ErrorEnvelope(Schema):
+    """Every error answer: ``{"error": {"code", "message", "details"}}``."""
+
     error = fields.Nested(ErrorBody, required=True)
 
 
