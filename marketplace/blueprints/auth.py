@@ -8,7 +8,7 @@ from flask.views import MethodView
 from marketplace.extensions import limiter
 from marketplace.schemas.auth import RegisterSchema, SessionSchema, TokenRequestSchema, UserSchema
 from marketplace.services import accounts
-from marketplace.web.api import Blueprint
+from marketplace.web.api import Blueprint, may_answer
 from marketplace.web.authentication import current_token, require_user
 from marketplace.web.request_rules import sign_in_first
 from marketplace.web.sign_in_throttle import throttle_failed_sign_ins
@@ -29,6 +29,7 @@ class Register(MethodView):
         )
     ]
 
+    @may_answer(409, 429)
     @blp.arguments(RegisterSchema)
     @blp.response(201, SessionSchema)
     def post(self, data):
@@ -41,6 +42,7 @@ class Register(MethodView):
 class Token(MethodView):
     decorators = [throttle_failed_sign_ins(_typed_login)]
 
+    @may_answer(401, 429)
     @blp.arguments(TokenRequestSchema)
     @blp.response(200, SessionSchema)
     def post(self, data):

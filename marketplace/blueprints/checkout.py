@@ -11,7 +11,7 @@ from marketplace.schemas.orders import (
     checkout_response,
 )
 from marketplace.services.orders import checkout, idempotency
-from marketplace.web.api import Blueprint
+from marketplace.web.api import Blueprint, may_answer
 from marketplace.web.authentication import require_user
 from marketplace.web.idempotency_header import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from marketplace.web.request_rules import sign_in_first
@@ -35,6 +35,7 @@ class Checkouts(MethodView):
     decorators = [idempotent]
 
     @sign_in_first()
+    @may_answer(409)
     @blp.arguments(CheckoutRequestSchema)
     @blp.response(201, CheckoutSchema)
     @blp.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])

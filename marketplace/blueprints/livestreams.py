@@ -40,7 +40,7 @@ from marketplace.services.livestreams import claims as livestream_claims
 from marketplace.services.livestreams import feeds as livestream_feeds
 from marketplace.services.livestreams import sessions as livestreams
 from marketplace.services.orders import idempotency
-from marketplace.web.api import Blueprint
+from marketplace.web.api import Blueprint, may_answer
 from marketplace.web.authentication import api_user, require_user
 from marketplace.web.idempotency_header import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from marketplace.web.request_rules import sign_in_first
@@ -63,6 +63,7 @@ idempotency.recovers(livestream_claims.RESOURCE_TYPE, _claim_again)
 @blp.route("/shops/<shop>/livestreams")
 class ShopLivestreams(MethodView):
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.arguments(LivestreamCreateSchema)
     @blp.response(201, LivestreamSchema)
     def post(self, data, shop):
@@ -94,6 +95,7 @@ class LivestreamItem(MethodView):
         return livestreams.get_livestream(api_user(), livestream_id)
 
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.arguments(LivestreamUpdateSchema)
     @blp.response(200, LivestreamSchema)
     def patch(self, changes, livestream_id):
@@ -104,6 +106,7 @@ class LivestreamItem(MethodView):
 @blp.route("/livestreams/<livestream_id>/start")
 class StartLivestream(MethodView):
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.response(200, LivestreamSchema)
     def post(self, livestream_id):
         """Go live: live prices apply from now."""
@@ -113,6 +116,7 @@ class StartLivestream(MethodView):
 @blp.route("/livestreams/<livestream_id>/end")
 class EndLivestream(MethodView):
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.response(200, LivestreamSchema)
     def post(self, livestream_id):
         """End a live session: live prices stop."""
@@ -122,6 +126,7 @@ class EndLivestream(MethodView):
 @blp.route("/livestreams/<livestream_id>/cancel")
 class CancelLivestream(MethodView):
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.arguments(LivestreamCancelSchema)
     @blp.response(200, LivestreamSchema)
     def post(self, data, livestream_id):
@@ -134,6 +139,7 @@ class CancelLivestream(MethodView):
 @blp.route("/livestreams/<livestream_id>/pinned")
 class PinnedProduct(MethodView):
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.arguments(PinnedProductSchema)
     @blp.response(200, LivestreamSchema)
     def put(self, data, livestream_id):
@@ -144,6 +150,7 @@ class PinnedProduct(MethodView):
 @blp.route("/livestreams/<livestream_id>/stats")
 class LivestreamStats(MethodView):
     @sign_in_first()
+    @may_answer(403)
     @blp.response(200, LivestreamStatsSchema)
     def get(self, livestream_id):
         """Orders, units and revenue attributed to the session (owner and trade office)."""
@@ -155,6 +162,7 @@ class LivestreamClaims(MethodView):
     decorators = [idempotent]
 
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.arguments(ClaimRequestSchema)
     @blp.response(201, ClaimSchema)
     @blp.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])
@@ -167,6 +175,7 @@ class LivestreamClaims(MethodView):
         return livestream_claims.take_claim(require_user(), livestream_id, data)
 
     @sign_in_first()
+    @may_answer(403)
     @blp.arguments(PaginationArgs, location="query")
     @blp.response(200, ClaimPageSchema)
     def get(self, args, livestream_id):

@@ -14,7 +14,7 @@ from marketplace.schemas.orders import (
     ShipSchema,
 )
 from marketplace.services.orders import lifecycle as orders
-from marketplace.web.api import Blueprint
+from marketplace.web.api import Blueprint, may_answer
 from marketplace.web.authentication import require_user
 from marketplace.web.request_rules import sign_in_first
 
@@ -24,6 +24,7 @@ blp = Blueprint("orders", __name__, url_prefix="/api/v1", description="Orders")
 @blp.route("/orders")
 class Orders(MethodView):
     @sign_in_first()
+    @may_answer(403, 404)
     @blp.arguments(OrderListArgs, location="query")
     @blp.response(200, OrderPageSchema)
     def get(self, args):
@@ -45,6 +46,7 @@ class OrderById(MethodView):
 @blp.route("/orders/<order_id>/confirm")
 class ConfirmOrder(MethodView):
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.response(200, OrderSchema)
     def post(self, order_id):
         """The shop's owner accepts a placed order: `placed` → `confirmed`."""
@@ -54,6 +56,7 @@ class ConfirmOrder(MethodView):
 @blp.route("/orders/<order_id>/ship")
 class ShipOrder(MethodView):
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.arguments(ShipSchema)
     @blp.response(200, OrderSchema)
     def post(self, data, order_id):
@@ -64,6 +67,7 @@ class ShipOrder(MethodView):
 @blp.route("/orders/<order_id>/deliver")
 class DeliverOrder(MethodView):
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.response(200, OrderSchema)
     def post(self, order_id):
         """`shipped` → `delivered` (owner or buyer); cash on delivery becomes paid."""
@@ -73,6 +77,7 @@ class DeliverOrder(MethodView):
 @blp.route("/orders/<order_id>/cancel")
 class CancelOrder(MethodView):
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.arguments(CancelSchema)
     @blp.response(200, OrderSchema)
     def post(self, data, order_id):
@@ -84,6 +89,7 @@ class CancelOrder(MethodView):
 @blp.route("/orders/<order_id>/return")
 class ReturnOrder(MethodView):
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.arguments(ReturnSchema)
     @blp.response(200, OrderSchema)
     def post(self, data, order_id):

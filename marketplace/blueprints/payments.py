@@ -7,7 +7,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 
 from marketplace.services.orders import payment_events
-from marketplace.web.api import Blueprint
+from marketplace.web.api import Blueprint, may_answer
 from marketplace.web.request_rules import ANY_MEDIA_TYPE, accepts_body
 
 blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Payments")
@@ -22,6 +22,7 @@ class WebhookReceiptSchema(Schema):
 class StripeWebhook(MethodView):
     # The signature vouches for the bytes, whatever Content-Type a relay or a test sends.
     @accepts_body(ANY_MEDIA_TYPE)
+    @may_answer(400)
     @blp.response(200, WebhookReceiptSchema)
     @blp.doc(
         parameters=[

@@ -21,7 +21,7 @@ from marketplace.schemas.shops import (
 )
 from marketplace.services.catalog import shops
 from marketplace.services.permissions import require_shop_owner
-from marketplace.web.api import Blueprint
+from marketplace.web.api import Blueprint, may_answer
 from marketplace.web.authentication import api_user, require_role, require_user
 from marketplace.web.request_rules import sign_in_first
 
@@ -56,6 +56,7 @@ class ShopDetail(MethodView):
         return shops.shop_for(api_user(), ref)
 
     @sign_in_first()
+    @may_answer(403)
     @blp.arguments(ShopUpdateSchema)
     @blp.response(200, ShopSchema)
     def patch(self, changes, ref):

@@ -56,7 +56,7 @@ from marketplace.schemas.trade_office import (
     dump_collections,
 )
 from marketplace.services.trade_office import audit, curation, moderation, ocop, reports
-from marketplace.web.api import Blueprint
+from marketplace.web.api import Blueprint, may_answer
 from marketplace.web.authentication import require_staff, require_user
 from marketplace.web.request_rules import sign_in_first
 
@@ -106,6 +106,7 @@ def _download(body: str, mimetype: str, filename: str) -> Response:
 @blp.route("/products/<product_id>/ocop-applications")
 @signed_in
 class ProductApplications(MethodView):
+    @may_answer(403, 409)
     @blp.arguments(ApplicationCreateSchema)
     @blp.response(201, ApplicationSchema)
     def post(self, data, product_id):
@@ -143,6 +144,7 @@ class ApplicationDetail(MethodView):
 @blp.route("/ocop/applications/<application_id>/approve")
 @staff_only
 class Approve(MethodView):
+    @may_answer(409)
     @blp.arguments(ApproveSchema)
     @blp.response(200, ApplicationSchema)
     def post(self, data, application_id):
@@ -153,6 +155,7 @@ class Approve(MethodView):
 @blp.route("/ocop/applications/<application_id>/reject")
 @staff_only
 class Reject(MethodView):
+    @may_answer(409)
     @blp.arguments(RejectSchema)
     @blp.response(200, ApplicationSchema)
     def post(self, data, application_id):
@@ -173,6 +176,7 @@ class Collections(MethodView):
         return jsonify(page_body(dump_collections(views), next_cursor))
 
     @staff_only
+    @may_answer(409)
     @blp.arguments(CollectionCreateSchema)
     @blp.response(201, CollectionSchema)
     def post(self, data):
@@ -191,6 +195,7 @@ class CollectionDetail(MethodView):
         return jsonify(dump_collections([curation.view_collection(ref)])[0])
 
     @staff_only
+    @may_answer(409)
     @blp.arguments(CollectionUpdateSchema)
     @blp.response(200, CollectionSchema)
     def patch(self, changes, ref):
@@ -234,6 +239,7 @@ def _product_page_url(product) -> str:
 @blp.route("/shops/<shop_ref>/suspend")
 @staff_only
 class SuspendShop(MethodView):
+    @may_answer(409)
     @blp.arguments(SuspendSchema)
     @blp.response(200, ShopSchema)
     def post(self, data, shop_ref):
@@ -244,6 +250,7 @@ class SuspendShop(MethodView):
 @blp.route("/shops/<shop_ref>/reinstate")
 @staff_only
 class ReinstateShop(MethodView):
+    @may_answer(409)
     @blp.arguments(OfficeNoteSchema)
     @blp.response(200, ShopSchema)
     def post(self, data, shop_ref):
@@ -264,6 +271,7 @@ class VerifyShop(MethodView):
 @blp.route("/products/<product_id>/suspend")
 @staff_only
 class SuspendProduct(MethodView):
+    @may_answer(409)
     @blp.arguments(SuspendSchema)
     @blp.response(200, ProductSchema)
     def post(self, data, product_id):
@@ -274,6 +282,7 @@ class SuspendProduct(MethodView):
 @blp.route("/products/<product_id>/reinstate")
 @staff_only
 class ReinstateProduct(MethodView):
+    @may_answer(409)
     @blp.arguments(OfficeNoteSchema)
     @blp.response(200, ProductSchema)
     def post(self, data, product_id):

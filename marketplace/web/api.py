@@ -16,7 +16,7 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.flaskparser import FlaskParser
 
 from marketplace.schemas.common import ErrorEnvelope
-from marketplace.web.view_marks import view_mark
+from marketplace.web.view_marks import ANY_MEDIA_TYPE, view_mark
 
 BEARER_SCHEME = "bearerAuth"
 
@@ -132,7 +132,9 @@ class OpenApiTruths(BasePlugin):
             if roles:
                 statuses.add(403)
         if method in BODY_METHODS:
-            statuses |= {413, 415, 422}
+            statuses |= {413, 422}
+            if ANY_MEDIA_TYPE not in (view_mark(view, method, "accepted_mimetypes") or ()):
+                statuses.add(415)
         body = operation.get("requestBody", {}).get("content", {})
         if "application/json" in body:
             statuses.add(400)

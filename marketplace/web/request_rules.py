@@ -7,11 +7,9 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 from marketplace.errors import BadRequest, NotFound, UnsupportedMediaType, ValidationFailed
 from marketplace.web.authentication import require_role, require_user
-from marketplace.web.view_marks import view_mark
+from marketplace.web.view_marks import ANY_MEDIA_TYPE, view_mark
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
-# For ``accepts_body``: a view that reads its body as raw bytes, whatever its declared type.
-ANY_MEDIA_TYPE = "*/*"
 
 
 def accepts_body(*mimetypes: str):

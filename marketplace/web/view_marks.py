@@ -3,6 +3,9 @@ read the same way by the request rules and by the OpenAPI document."""
 
 from __future__ import annotations
 
+# For ``accepts_body``: a view that reads its body as raw bytes, whatever its declared type.
+ANY_MEDIA_TYPE = "*/*"
+
 
 def view_mark(view, method: str, name: str):
     """The mark ``name`` of the handler of ``method`` in ``view`` (a Flask view function).
