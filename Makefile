@@ -9,7 +9,7 @@ PORT ?= 5000
 # allows fits, so that no valid call meets gunicorn's own HTML 414 instead of the API's answer.
 GUNICORN_LIMITS := --limit-request-line 8190
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test schemathesis lint format bench clean
 
 install: $(VENV)/.installed
 
@@ -25,6 +25,11 @@ run: install
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# schemathesis against /api/openapi.json on a live server with the demo world, four roles
+# (SCHEMATHESIS_ARGS, e.g. --database-url postgresql+psycopg://… or --max-examples 50).
+schemathesis: install
+	$(BIN)/python tests/schemathesis/run.py $(SCHEMATHESIS_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

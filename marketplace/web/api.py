@@ -55,6 +55,7 @@ RETRY_AFTER = {
     }
 }
 BODY_METHODS = {"post", "put", "patch"}
+MAX_PATH_PARAMETER = 140
 
 
 def may_answer(*statuses: int):
@@ -74,6 +75,7 @@ def may_answer(*statuses: int):
 class OpenApiTruths(BasePlugin):
     """An apispec plugin completing each operation from the facts of its view.
 
+    - path parameters (ids and slugs) are at most ``MAX_PATH_PARAMETER`` characters long;
     - the bearer scheme; an operation whose view is marked ``sign_in_first`` requires it and
       answers 401 (and 403 when it is for some roles only); any other takes it optionally;
     - a JSON body may answer 400; any body 413, 415 and 422; query parameters 422, a
@@ -107,6 +109,12 @@ class OpenApiTruths(BasePlugin):
             if status == 429:
                 response["headers"] = RETRY_AFTER
             spec.components.response(name, response)
+
+    def path_helper(self, path=None, operations=None, parameters=None, **kwargs) -> None:
+        # Ids and slugs: an id is 32 characters, a slug at most 140; longer ones find nothing.
+        for parameter in parameters or []:
+            if isinstance(parameter, dict) and parameter.get("in") == "path":
+                parameter.setdefault("schema", {}).setdefault("maxLength", MAX_PATH_PARAMETER)
 
     def operation_helper(self, path=None, operations=None, **kwargs) -> None:
         rule = kwargs.get("rule")
