@@ -372,6 +372,7 @@ def run_role(role, token, base, work, options, config: Path) -> dict:
         command += ["--header", f"Authorization: Bearer {token}"]
         for name in SIGNED_IN_EXCLUDES:
             command += ["--exclude-name", name]
+    print(f"schemathesis as {role}…", flush=True)
     started = time.monotonic()
     try:
         result = subprocess.run(  # noqa: S603 (our own venv's schemathesis, fixed arguments)
@@ -414,6 +415,7 @@ def figures_of(data: dict) -> dict:
         "cases": cases.get("generated", 0),
         "failures": cases.get("unique_failures", 0),
         "errors": len(data.get("errors") or []) + operations.get("errored", 0),
+        "seed": data.get("seed"),
     }
 
 
@@ -430,7 +432,9 @@ def print_table(results: list[dict], options, database: str) -> None:
         f"schemathesis on {database}: checks {', '.join(CHECKS)}; "
         f"{options.max_examples} examples per operation; seed {seed}"
     )
-    print(f"{'role':<10} {'operations':>10} {'cases':>7} {'failures':>8} {'errors':>6} {'s':>5}")
+    print(
+        f"{'role':<10} {'operations':>10} {'cases':>7} {'failures':>8} {'errors':>6} {'s':>5}  seed"
+    )
     for r in results:
         if r.get("skipped"):
             continue
@@ -439,7 +443,7 @@ def print_table(results: list[dict], options, database: str) -> None:
             continue
         print(
             f"{r['role']:<10} {r['operations']:>10} {r['cases']:>7} {r['failures']:>8} "
-            f"{r['errors']:>6} {r['seconds']:>5.0f}"
+            f"{r['errors']:>6} {r['seconds']:>5.0f}  {r.get('seed')}"
         )
 
 
