@@ -78,7 +78,8 @@ class OpenApiTruths(BasePlugin):
     - path parameters (ids and slugs) are at most ``MAX_PATH_PARAMETER`` characters long;
     - the bearer scheme; an operation whose view is marked ``sign_in_first`` requires it and
       answers 401 (and 403 when it is for some roles only); any other takes it optionally;
-    - a JSON body may answer 400; any body 413, 415 and 422; query parameters 422, a
+    - a JSON body may answer 400; any body 413 and 422, and 415 unless the view takes any
+      media type (``accepts_body("*/*")``); query parameters 422, a
       ``cursor`` 400; path parameters 404; every operation 503 (the database), and 429 when
       ``RATELIMIT_DEFAULT`` limits every call;
     - the statuses the view's own rules add with ``may_answer``.
@@ -128,7 +129,7 @@ class OpenApiTruths(BasePlugin):
             statuses = self._error_statuses(view, method, operation, rule, roles)
             responses = operation.setdefault("responses", {})
             for code in list(responses):
-                if int(code) >= 400:
+                if str(code) == "default" or int(code) >= 400:
                     del responses[code]
             for status in sorted(statuses):
                 responses[str(status)] = ERROR_RESPONSES[status][0]

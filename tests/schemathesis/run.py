@@ -138,6 +138,7 @@ def app_env(database_url: str, work: Path) -> dict[str, str]:
         # Configured, so that a fuzzed webhook is refused for its signature (400), not for
         # the missing configuration (503); card payments themselves stay off.
         "STRIPE_WEBHOOK_SECRET": "whsec_schemathesis",
+        "BANK_WEBHOOK_SECRET": "schemathesis-bank-secret",
     }
     for name in ("STRIPE_SECRET_KEY", "REDIS_URL", "RATELIMIT_DEFAULT", "MARKETPLACE_ENV"):
         env.pop(name, None)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from openapi_schema_validator import OAS30Validator
 
+from marketplace import create_app
 from tests.factories import make_product
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,6 +99,24 @@ def test_a_role_s_403_is_documented(client, auth, spec):
     response = client.post("/api/v1/shops", json={}, headers=buyer)
     assert response.status_code == 403
     assert "403" in spec["paths"]["/api/v1/shops"]["post"]["responses"]
+
+
+def test_a_default_rate_limit_documents_429_on_every_operation(spec, restore_limiter):
+    assert "429" not in spec["paths"]["/api/v1/products"]["get"]["responses"]
+    assert "429" in spec["paths"]["/api/v1/auth/token"]["post"]["responses"]
+    limited = create_app(
+        {
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "RATELIMIT_DEFAULT": "300 per minute",
+        }
+    )
+    document = limited.test_client().get("/api/openapi.json").get_json()
+    for method, path, operation in operations(document):
+        assert "429" in operation["responses"], (method, path)
+        retry_after = resolved(document, operation["responses"]["429"])["headers"]
+        assert "Retry-After" in retry_after
 
 
 def test_signed_in_operations_require_the_bearer_scheme_and_no_other_does(client, spec):
