@@ -5,9 +5,11 @@
 
 The server is the app as ``make run`` serves it (gunicorn, two workers) on a fresh database of
 its own (on PostgreSQL a new database on that server, dropped afterwards), with the demo world
-loaded so that generated calls reach real shops, products, livestreams and orders. Each role
-runs schemathesis's CLI with the bearer token of a demo account (the anonymous role with none)
-and the checks ``not_a_server_error``, ``status_code_conformance``,
+loaded so that generated calls reach real shops, products, livestreams and orders (ids the role
+can see are bound to path, query and body parameters through schemathesis's dictionaries). Each
+signed-in role runs schemathesis's CLI on every operation with the bearer token of a demo account
+(but sign-out, which would end its token); the anonymous role on the operations anyone may call.
+The checks are ``not_a_server_error``, ``status_code_conformance``,
 ``content_type_conformance`` and ``response_schema_conformance``, bounded by
 ``--max-examples`` per operation and a deadline per role. Prints operations, cases and failures
 per role; exits 1 on any failure (or a run that did not finish), so CI fails with it.
@@ -50,6 +52,10 @@ ACCOUNTS = {
 # Signing out would revoke the token the rest of the role's run signs in with: only the
 # anonymous role calls it (and gets its 401).
 SIGNED_IN_EXCLUDES = ("DELETE /api/v1/auth/token",)
+# A stranger's call to a signed-in operation is a 401 whatever else it sends (the request rules
+# check sign-in first), and tests/web/test_openapi_document.py checks each of them answers its
+# documented 401: the anonymous role fuzzes the operations anyone may call.
+BEARER_ONLY = [{"bearerAuth": []}]
 DEMO_ACCOUNT_LINE = re.compile(r"^\s+(\w+)\s+(\S+@\S+)\s+(\S+)\s{3}")
 
 
@@ -89,7 +95,15 @@ def parse_arguments() -> argparse.Namespace:
         default=os.environ.get("TEST_DATABASE_URL"),
         help="a PostgreSQL server URL (a database is made on it); default: a fresh SQLite file",
     )
-    parser.add_argument("--max-examples", type=int, default=25, help="cases per operation")
+    parser.add_argument(
+        "--max-examples",
+        type=int,
+        default=10,
+        help="fuzzed cases per operation (besides the coverage phase's boundary cases)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="schemathesis's concurrent requests per role"
+    )
     parser.add_argument(
         "--seed", default="20261207", help="schemathesis's seed, or 'random' for a new one"
     )
@@ -343,6 +357,17 @@ def write_config(path: Path, known: dict[str, list[str]]) -> Path:
     return path
 
 
+def signed_in_operations(base: str) -> list[str]:
+    """``METHOD /path`` of every operation the document says needs a bearer token."""
+    document = requests.get(base + "/api/openapi.json", timeout=30).json()
+    return [
+        f"{method.upper()} {path}"
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if isinstance(operation, dict) and operation.get("security") == BEARER_ONLY
+    ]
+
+
 def run_role(role, token, base, work, options, config: Path) -> dict:
     if role not in options.roles.split(","):
         return {"role": role, "skipped": True, "ok": True}
@@ -359,6 +384,8 @@ def run_role(role, token, base, work, options, config: Path) -> dict:
         str(options.max_examples),
         "--request-timeout",
         "20",
+        "--workers",
+        str(options.workers),
         "--generation-database",
         "none",
         "--report",
@@ -372,6 +399,9 @@ def run_role(role, token, base, work, options, config: Path) -> dict:
     if token:
         command += ["--header", f"Authorization: Bearer {token}"]
         for name in SIGNED_IN_EXCLUDES:
+            command += ["--exclude-name", name]
+    else:
+        for name in signed_in_operations(base):
             command += ["--exclude-name", name]
     print(f"schemathesis as {role}…", flush=True)
     started = time.monotonic()
