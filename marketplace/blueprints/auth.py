@@ -8,8 +8,9 @@ from flask.views import MethodView
 from marketplace.extensions import limiter
 from marketplace.schemas.auth import RegisterSchema, SessionSchema, TokenRequestSchema, UserSchema
 from marketplace.services import accounts
-from marketplace.web.api import Blueprint
+from marketplace.web.api import Blueprint, may_answer
 from marketplace.web.authentication import current_token, require_user
+from marketplace.web.request_rules import sign_in_first
 from marketplace.web.sign_in_throttle import throttle_failed_sign_ins
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts and tokens")
@@ -28,6 +29,7 @@ class Register(MethodView):
         )
     ]
 
+    @may_answer(409, 429)
     @blp.arguments(RegisterSchema)
     @blp.response(201, SessionSchema)
     def post(self, data):
@@ -40,6 +42,7 @@ class Register(MethodView):
 class Token(MethodView):
     decorators = [throttle_failed_sign_ins(_typed_login)]
 
+    @may_answer(401, 429)
     @blp.arguments(TokenRequestSchema)
     @blp.response(200, SessionSchema)
     def post(self, data):
@@ -47,6 +50,7 @@ class Token(MethodView):
         user, token = accounts.sign_in(data["login"], data["password"])
         return {"user": user, "token": token}
 
+    @sign_in_first()
     @blp.response(204)
     def delete(self):
         """Sign out: the token used for this call stops working."""
@@ -56,6 +60,7 @@ class Token(MethodView):
 
 @blp.route("/me")
 class Me(MethodView):
+    @sign_in_first()
     @blp.response(200, UserSchema)
     def get(self):
         """The signed-in user."""

@@ -17,7 +17,7 @@ from marketplace.schemas.orders import (
     QuoteSchema,
 )
 from marketplace.services.orders import checkout, idempotency
-from marketplace.web.api import Blueprint
+from marketplace.web.api import Blueprint, may_answer
 from marketplace.web.authentication import api_user, require_user
 from marketplace.web.idempotency_header import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from marketplace.web.request_rules import sign_in_first
@@ -42,6 +42,7 @@ class Checkouts(MethodView):
     decorators = [idempotent]
 
     @sign_in_first()
+    @may_answer(409)
     @blp.arguments(CheckoutRequestSchema)
     @blp.response(201, CheckoutSchema)
     @blp.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])
@@ -75,6 +76,7 @@ class CheckoutQuote(MethodView):
 
 @blp.route("/checkouts/<checkout_id>")
 class CheckoutById(MethodView):
+    @sign_in_first()
     @blp.response(200, CheckoutSchema)
     def get(self, checkout_id):
         """A checkout and its orders, to its buyer (to follow a card payment)."""

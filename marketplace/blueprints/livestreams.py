@@ -42,7 +42,7 @@ from marketplace.services.livestreams import feeds as livestream_feeds
 from marketplace.services.livestreams import sessions as livestreams
 from marketplace.services.livestreams.featured import livestream_view, livestream_views
 from marketplace.services.orders import idempotency
-from marketplace.web.api import Blueprint
+from marketplace.web.api import Blueprint, may_answer
 from marketplace.web.authentication import api_user, require_user
 from marketplace.web.idempotency_header import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from marketplace.web.request_rules import sign_in_first
@@ -65,6 +65,7 @@ idempotency.recovers(livestream_claims.RESOURCE_TYPE, _claim_again)
 @blp.route("/shops/<shop>/livestreams")
 class ShopLivestreams(MethodView):
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.arguments(LivestreamCreateSchema)
     @blp.response(201, LivestreamSchema)
     def post(self, data, shop):
@@ -96,6 +97,7 @@ class LivestreamItem(MethodView):
         return livestream_view(livestreams.get_livestream(api_user(), livestream_id))
 
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.arguments(LivestreamUpdateSchema)
     @blp.response(200, LivestreamSchema)
     def patch(self, changes, livestream_id):
@@ -107,6 +109,7 @@ class LivestreamItem(MethodView):
 @blp.route("/livestreams/<livestream_id>/start")
 class StartLivestream(MethodView):
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.response(200, LivestreamSchema)
     def post(self, livestream_id):
         """Go live: live prices apply from now."""
@@ -116,6 +119,7 @@ class StartLivestream(MethodView):
 @blp.route("/livestreams/<livestream_id>/end")
 class EndLivestream(MethodView):
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.response(200, LivestreamSchema)
     def post(self, livestream_id):
         """End a live session: live prices stop."""
@@ -125,6 +129,7 @@ class EndLivestream(MethodView):
 @blp.route("/livestreams/<livestream_id>/cancel")
 class CancelLivestream(MethodView):
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.arguments(LivestreamCancelSchema)
     @blp.response(200, LivestreamSchema)
     def post(self, data, livestream_id):
@@ -138,6 +143,7 @@ class CancelLivestream(MethodView):
 @blp.route("/livestreams/<livestream_id>/pinned")
 class PinnedProduct(MethodView):
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.arguments(PinnedProductSchema)
     @blp.response(200, LivestreamSchema)
     def put(self, data, livestream_id):
@@ -148,6 +154,8 @@ class PinnedProduct(MethodView):
 
 @blp.route("/livestreams/<livestream_id>/stats")
 class LivestreamStats(MethodView):
+    @sign_in_first()
+    @may_answer(403)
     @blp.response(200, LivestreamStatsSchema)
     def get(self, livestream_id):
         """Orders, units and revenue attributed to the session (owner and trade office)."""
@@ -159,6 +167,7 @@ class LivestreamClaims(MethodView):
     decorators = [idempotent]
 
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.arguments(ClaimRequestSchema)
     @blp.response(201, ClaimSchema)
     @blp.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])
@@ -171,6 +180,7 @@ class LivestreamClaims(MethodView):
         return livestream_claims.take_claim(require_user(), livestream_id, data)
 
     @sign_in_first()
+    @may_answer(403)
     @blp.arguments(PaginationArgs, location="query")
     @blp.response(200, ClaimPageSchema)
     def get(self, args, livestream_id):

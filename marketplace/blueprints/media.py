@@ -25,7 +25,7 @@ from marketplace.schemas.media import (
 )
 from marketplace.services.media import uploads as media_service
 from marketplace.services.media.imaging import guard_pillow
-from marketplace.web.api import Blueprint
+from marketplace.web.api import Blueprint, may_answer
 from marketplace.web.authentication import require_user
 from marketplace.web.request_rules import accepts_body, sign_in_first
 
@@ -74,6 +74,7 @@ def get_media(media_id):
 
 
 @blp.route("/<media_id>/complete", methods=["POST"])
+@may_answer(409)
 @sign_in_first()
 @blp.response(200, MediaSchema)
 def complete_upload(media_id):

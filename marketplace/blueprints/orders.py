@@ -16,7 +16,7 @@ from marketplace.schemas.orders import (
     ShipSchema,
 )
 from marketplace.services.orders import actions, bank_transfer, lifecycle
-from marketplace.web.api import Blueprint
+from marketplace.web.api import Blueprint, may_answer
 from marketplace.web.authentication import require_user
 from marketplace.web.request_rules import sign_in_first
 
@@ -26,6 +26,7 @@ blp = Blueprint("orders", __name__, url_prefix="/api/v1", description="Orders")
 @blp.route("/orders")
 class Orders(MethodView):
     @sign_in_first()
+    @may_answer(403, 404)
     @blp.arguments(OrderListArgs, location="query")
     @blp.response(200, OrderPageSchema)
     def get(self, args):
@@ -37,6 +38,7 @@ class Orders(MethodView):
 
 @blp.route("/orders/<order_id>")
 class OrderById(MethodView):
+    @sign_in_first()
     @blp.response(200, OrderSchema)
     def get(self, order_id):
         """An order, to its buyer and its shop's owner (404 to anyone else)."""
@@ -86,6 +88,7 @@ def _image(content: bytes, mimetype: str) -> Response:
 @blp.route("/orders/<order_id>/confirm")
 class ConfirmOrder(MethodView):
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.response(200, OrderSchema)
     def post(self, order_id):
         """The shop's owner accepts a placed order: `placed` → `confirmed`."""
@@ -95,6 +98,7 @@ class ConfirmOrder(MethodView):
 @blp.route("/orders/<order_id>/ship")
 class ShipOrder(MethodView):
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.arguments(ShipSchema)
     @blp.response(200, OrderSchema)
     def post(self, data, order_id):
@@ -105,6 +109,7 @@ class ShipOrder(MethodView):
 @blp.route("/orders/<order_id>/deliver")
 class DeliverOrder(MethodView):
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.response(200, OrderSchema)
     def post(self, order_id):
         """`shipped` → `delivered` (owner or buyer); cash on delivery becomes paid."""
@@ -114,6 +119,7 @@ class DeliverOrder(MethodView):
 @blp.route("/orders/<order_id>/cancel")
 class CancelOrder(MethodView):
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.arguments(CancelSchema)
     @blp.response(200, OrderSchema)
     def post(self, data, order_id):
@@ -125,6 +131,7 @@ class CancelOrder(MethodView):
 @blp.route("/orders/<order_id>/return")
 class ReturnOrder(MethodView):
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.arguments(ReturnSchema)
     @blp.response(200, OrderSchema)
     def post(self, data, order_id):

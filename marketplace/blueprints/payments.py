@@ -19,7 +19,7 @@ from marketplace.schemas.payments import (
     bank_credits,
 )
 from marketplace.services.orders import bank_feed, payment_events
-from marketplace.web.api import Blueprint
+from marketplace.web.api import Blueprint, may_answer
 from marketplace.web.authentication import require_user
 from marketplace.web.request_rules import ANY_MEDIA_TYPE, accepts_body, sign_in_first
 
@@ -35,6 +35,7 @@ class WebhookReceiptSchema(Schema):
 class StripeWebhook(MethodView):
     # The signature vouches for the bytes, whatever Content-Type a relay or a test sends.
     @accepts_body(ANY_MEDIA_TYPE)
+    @may_answer(400)
     @blp.response(200, WebhookReceiptSchema)
     @blp.doc(
         parameters=[

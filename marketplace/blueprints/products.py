@@ -36,7 +36,7 @@ from marketplace.services.catalog import categories, labels, search, shops
 from marketplace.services.catalog import products as catalog
 from marketplace.services.catalog.product_views import product_view, product_views
 from marketplace.services.permissions import require_shop_owner
-from marketplace.web.api import Blueprint
+from marketplace.web.api import Blueprint, may_answer
 from marketplace.web.authentication import api_user, require_user
 from marketplace.web.request_rules import sign_in_first
 
@@ -46,6 +46,7 @@ blp = Blueprint("products", __name__, url_prefix="/api/v1", description="Product
 @blp.route("/shops/<shop_ref>/products")
 class ShopProducts(MethodView):
     @sign_in_first()
+    @may_answer(403)
     @blp.arguments(ProductCreateSchema)
     @blp.response(201, ProductSchema)
     def post(self, data, shop_ref):
@@ -56,6 +57,7 @@ class ShopProducts(MethodView):
         return product_view(catalog.create_product(shop, **data))
 
     @sign_in_first()
+    @may_answer(403)
     @blp.arguments(ShopProductListArgs, location="query")
     @blp.response(200, ProductPageSchema)
     def get(self, args, shop_ref):
@@ -89,6 +91,7 @@ class ProductDetail(MethodView):
         return product_view(catalog.product_for(api_user(), product_id))
 
     @sign_in_first()
+    @may_answer(403)
     @blp.arguments(ProductUpdateSchema)
     @blp.response(200, ProductSchema)
     def patch(self, changes, product_id):
@@ -98,6 +101,8 @@ class ProductDetail(MethodView):
         require_shop_owner(user, product.shop)
         return product_view(catalog.update_product(product, changes))
 
+    @sign_in_first()
+    @may_answer(403)
     @blp.response(204)
     def delete(self, product_id):
         """Archive a product: hidden from lists, kept for past orders."""

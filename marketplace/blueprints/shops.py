@@ -25,7 +25,7 @@ from marketplace.schemas.shops import (
 )
 from marketplace.services.catalog import shops
 from marketplace.services.permissions import is_staff, owns, require_shop_owner
-from marketplace.web.api import Blueprint
+from marketplace.web.api import Blueprint, may_answer
 from marketplace.web.authentication import api_user, require_role, require_user
 from marketplace.web.request_rules import sign_in_first
 
@@ -70,6 +70,7 @@ class ShopDetail(MethodView):
         return shop_answer(shops.shop_for(viewer, ref), viewer)
 
     @sign_in_first()
+    @may_answer(403)
     @blp.arguments(ShopUpdateSchema)
     @blp.response(200, OwnShopSchema)
     def patch(self, changes, ref):

@@ -41,6 +41,7 @@ from marketplace.schemas.trade_office import (
     AuditListArgs,
     AuditPageSchema,
     CollectionCreateSchema,
+    CollectionExportSchema,
     CollectionPageSchema,
     CollectionSchema,
     CollectionUpdateSchema,
@@ -56,7 +57,7 @@ from marketplace.schemas.trade_office import (
 )
 from marketplace.services.catalog.product_views import product_view
 from marketplace.services.trade_office import audit, curation, moderation, ocop, reports
-from marketplace.web.api import Blueprint
+from marketplace.web.api import Blueprint, may_answer
 from marketplace.web.authentication import require_staff, require_user
 from marketplace.web.request_rules import sign_in_first
 
@@ -78,6 +79,20 @@ def _currency() -> str:
     return current_app.config["CURRENCY"]
 
 
+ROWS_AS_JSON_OR_CSV = "The rows as JSON; with `?format=csv`, as CSV with a header row (a download)."
+
+
+def csv_alternative():
+    """Documents the ``?format=csv`` answer beside the JSON one (same status, other type)."""
+    return blp.alt_response(
+        200,
+        schema={"type": "string"},
+        content_type="text/csv",
+        description=ROWS_AS_JSON_OR_CSV,
+        success=True,
+    )
+
+
 def _download(body: str, mimetype: str, filename: str) -> Response:
     return Response(
         body,
@@ -92,6 +107,7 @@ def _download(body: str, mimetype: str, filename: str) -> Response:
 @blp.route("/products/<product_id>/ocop-applications")
 @signed_in
 class ProductApplications(MethodView):
+    @may_answer(403, 409)
     @blp.arguments(ApplicationCreateSchema)
     @blp.response(201, ApplicationSchema)
     def post(self, data, product_id):
@@ -129,6 +145,7 @@ class ApplicationDetail(MethodView):
 @blp.route("/ocop/applications/<application_id>/approve")
 @staff_only
 class Approve(MethodView):
+    @may_answer(409)
     @blp.arguments(ApproveSchema)
     @blp.response(200, ApplicationSchema)
     def post(self, data, application_id):
@@ -139,6 +156,7 @@ class Approve(MethodView):
 @blp.route("/ocop/applications/<application_id>/reject")
 @staff_only
 class Reject(MethodView):
+    @may_answer(409)
     @blp.arguments(RejectSchema)
     @blp.response(200, ApplicationSchema)
     def post(self, data, application_id):
@@ -159,6 +177,7 @@ class Collections(MethodView):
         return page_body(views, next_cursor)
 
     @staff_only
+    @may_answer(409)
     @blp.arguments(CollectionCreateSchema)
     @blp.response(201, CollectionSchema)
     def post(self, data):
@@ -174,6 +193,7 @@ class CollectionDetail(MethodView):
         return curation.view_collection(ref)
 
     @staff_only
+    @may_answer(409)
     @blp.arguments(CollectionUpdateSchema)
     @blp.response(200, CollectionSchema)
     def patch(self, changes, ref):
@@ -191,7 +211,8 @@ class CollectionDetail(MethodView):
 @staff_only
 class CollectionExport(MethodView):
     @blp.arguments(ExportArgs, location="query")
-    @blp.response(200, description="JSON, or CSV with a header row (``?format=csv``)")
+    @blp.response(200, CollectionExportSchema, description=ROWS_AS_JSON_OR_CSV)
+    @csv_alternative()
     def get(self, args, ref):
         """The visible products as rows for a national e-commerce floor (Postmart, Voso)."""
         collection, rows = curation.export_collection(
@@ -215,6 +236,7 @@ def _product_page_url(product) -> str:
 @blp.route("/shops/<shop_ref>/suspend")
 @staff_only
 class SuspendShop(MethodView):
+    @may_answer(409)
     @blp.arguments(SuspendSchema)
     @blp.response(200, ShopSchema)
     def post(self, data, shop_ref):
@@ -225,6 +247,7 @@ class SuspendShop(MethodView):
 @blp.route("/shops/<shop_ref>/reinstate")
 @staff_only
 class ReinstateShop(MethodView):
+    @may_answer(409)
     @blp.arguments(OfficeNoteSchema)
     @blp.response(200, ShopSchema)
     def post(self, data, shop_ref):
@@ -245,6 +268,7 @@ class VerifyShop(MethodView):
 @blp.route("/products/<product_id>/suspend")
 @staff_only
 class SuspendProduct(MethodView):
+    @may_answer(409)
     @blp.arguments(SuspendSchema)
     @blp.response(200, ProductSchema)
     def post(self, data, product_id):
@@ -255,6 +279,7 @@ class SuspendProduct(MethodView):
 @blp.route("/products/<product_id>/reinstate")
 @staff_only
 class ReinstateProduct(MethodView):
+    @may_answer(409)
     @blp.arguments(OfficeNoteSchema)
     @blp.response(200, ProductSchema)
     def post(self, data, product_id):
@@ -279,7 +304,8 @@ class Overview(MethodView):
 @staff_only
 class Sales(MethodView):
     @blp.arguments(SalesArgs, location="query")
-    @blp.response(200, SalesReportSchema)
+    @blp.response(200, SalesReportSchema, description=ROWS_AS_JSON_OR_CSV)
+    @csv_alternative()
     def get(self, args):
         """Sales grouped by commune, shop, month, OCOP stars or category; ``?format=csv``."""
         rows = reports.sales(args["group_by"], args["first"], args["last"])

@@ -42,12 +42,17 @@ class Timestamp(fields.AwareDateTime):
 
 
 class ErrorBody(Schema):
-    code = fields.String(required=True)
-    message = fields.String(required=True)
-    details = fields.Dict()
+    code = fields.String(required=True, metadata={"description": "A stable snake_case code."})
+    message = fields.String(required=True, metadata={"description": "Human text."})
+    details = fields.Dict(
+        required=True,
+        metadata={"description": "For 422: each field mapped to a list of messages."},
+    )
 
 
 class ErrorEnvelope(Schema):
+    """Every error answer: ``{"error": {"code", "message", "details"}}``."""
+
     error = fields.Nested(ErrorBody, required=True)
 
 
@@ -62,7 +67,13 @@ class PaginationArgs(Schema):
     """``?limit=`` (default 24, clamped to 100) and ``?cursor=``."""
 
     limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=2000))
+    # The cursors we give are URL-safe and a few hundred characters at most; anything else
+    # is refused (400 ``invalid_cursor``, or 422 when longer than this).
+    cursor = fields.String(
+        load_default=None,
+        validate=validate.Length(max=1024),
+        metadata={"pattern": r"^[A-Za-z0-9_.\-]+$", "description": "a `next_cursor` as given"},
+    )
 
     @post_load
     def clamp_limit(self, data, **kwargs):

@@ -127,8 +127,18 @@ class PinnedProductSchema(Schema):
 class StatusList(fields.String):
     """``live`` or a comma-separated list such as ``live,scheduled,ended``."""
 
+    MAX_LENGTH = 100
+    PATTERN = f"^({'|'.join(STATUSES)})(,({'|'.join(STATUSES)}))*$"
+
+    def __init__(self, **kwargs) -> None:
+        documented = {"pattern": self.PATTERN, "maxLength": self.MAX_LENGTH}
+        metadata = {**documented, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
         raw = super()._deserialize(value, attr, data, **kwargs)
+        if len(raw) > self.MAX_LENGTH:
+            raise ValidationError(f"Longer than maximum length {self.MAX_LENGTH}.")
         statuses = [part.strip() for part in raw.split(",") if part.strip()]
         unknown = sorted(set(statuses) - set(STATUSES))
         if not statuses or unknown:

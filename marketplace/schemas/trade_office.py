@@ -211,6 +211,30 @@ class ExportArgs(Schema):
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
 
 
+class ExportRowSchema(Schema):
+    """A product as a national e-commerce floor imports it (the CSV's columns, in order)."""
+
+    title = fields.String()
+    shop = fields.String()
+    commune = fields.String()
+    price = fields.Integer()
+    currency = fields.String()
+    ocop_stars = fields.Integer(allow_none=True, metadata={"description": "while certified"})
+    ocop_certificate = fields.String(allow_none=True, metadata={"description": "while certified"})
+    ocop_expires_on = fields.Date(allow_none=True)
+    ocop_status = fields.String(allow_none=True, validate=validate.OneOf(["certified", "expired"]))
+    image_urls = fields.List(fields.String())
+    weight_grams = fields.Integer(allow_none=True)
+    product_url = fields.Url()
+
+
+class CollectionExportSchema(Schema):
+    id = fields.String()
+    slug = fields.String()
+    title = fields.String()
+    items = fields.List(fields.Nested(ExportRowSchema))
+
+
 # --- Reports ---------------------------------------------------------------------------------
 
 

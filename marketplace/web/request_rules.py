@@ -8,10 +8,9 @@ from werkzeug.datastructures import ImmutableMultiDict
 from marketplace.errors import MalformedJson, NotFound, UnsupportedMediaType, ValidationFailed
 from marketplace.web.authentication import require_role, require_user
 from marketplace.web.request_body import BodyRequest
+from marketplace.web.view_marks import ANY_MEDIA_TYPE, view_mark
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
-# For ``accepts_body``: a view that reads its body as raw bytes, whatever its declared type.
-ANY_MEDIA_TYPE = "*/*"
 
 
 def accepts_body(*mimetypes: str):
@@ -36,15 +35,9 @@ def sign_in_first(*roles: str):
 
 
 def _mark(name: str):
-    """A mark set on the view answering this request by ``sign_in_first`` or ``accepts_body``.
-
-    A MethodView's method carries it, or its class for all its methods; a plain view function
-    carries it itself.
-    """
+    """A mark set on the view answering this request by ``sign_in_first`` or ``accepts_body``."""
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    view_class = getattr(view, "view_class", None)
-    handler = getattr(view_class, request.method.lower(), None) or view
-    return getattr(handler, name, getattr(view_class, name, None))
+    return view_mark(view, request.method, name)
 
 
 def require_sign_in_first() -> None:
