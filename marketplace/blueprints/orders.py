@@ -48,6 +48,7 @@ class OrderById(MethodView):
 @blp.route("/orders/<order_id>/mark-paid")
 class MarkOrderPaid(MethodView):
     @sign_in_first()
+    @may_answer(403, 409)
     @blp.arguments(MarkPaidSchema)
     @blp.response(200, OrderSchema)
     def post(self, data, order_id):

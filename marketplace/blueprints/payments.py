@@ -60,6 +60,7 @@ class StripeWebhook(MethodView):
 @blp.route("/payments/bank/webhook")
 class BankWebhook(MethodView):
     @accepts_body(ANY_MEDIA_TYPE)
+    @may_answer(400)
     @blp.response(200, BankWebhookOutcomeSchema)
     @blp.doc(
         parameters=[
@@ -84,6 +85,7 @@ class BankWebhook(MethodView):
 @blp.route("/payments/bank/unmatched")
 class UnmatchedBankTransactions(MethodView):
     @sign_in_first()
+    @may_answer(403, 404)
     @blp.arguments(UnmatchedListArgs, location="query")
     @blp.response(200, BankTransactionPageSchema)
     def get(self, args):

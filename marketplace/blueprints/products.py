@@ -127,6 +127,7 @@ LABEL_DOC = {
 @blp.route("/products/<product_id>/label.svg")
 class ProductLabel(MethodView):
     @sign_in_first()
+    @may_answer(403)
     @blp.arguments(LabelArgs, location="query")
     @blp.response(
         200,
