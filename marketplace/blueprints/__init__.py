@@ -24,6 +24,7 @@ MODULES = (
     "payments",
     "livestreams",
     "trade_office",
+    "notifications",
     "pages",
 )
 

@@ -9,6 +9,7 @@ from marketplace.models.livestream import (
     LivestreamProduct,
 )
 from marketplace.models.media import Media
+from marketplace.models.notification import Notification, NotificationDelivery, ShopFollow
 from marketplace.models.ocop import (
     Collection,
     CollectionItem,
@@ -20,7 +21,7 @@ from marketplace.models.order import Checkout, IdempotencyKey, Order, OrderEvent
 from marketplace.models.payment import PaymentTransaction, ProcessedEvent
 from marketplace.models.product import Category, Product, ProductImage, ProductVariant
 from marketplace.models.shop import Shop
-from marketplace.models.user import ApiToken, Role, User
+from marketplace.models.user import ApiToken, PasswordReset, Role, User
 
 __all__ = [
     "ApiToken",
@@ -35,11 +36,14 @@ __all__ = [
     "LivestreamEvent",
     "LivestreamProduct",
     "Media",
+    "Notification",
+    "NotificationDelivery",
     "OcopApplication",
     "OcopCertificate",
     "Order",
     "OrderEvent",
     "OrderLine",
+    "PasswordReset",
     "PaymentTransaction",
     "ProcessedEvent",
     "Product",
@@ -47,6 +51,7 @@ __all__ = [
     "ProductVariant",
     "Role",
     "Shop",
+    "ShopFollow",
     "User",
     "db",
     "ocop_evidence",

@@ -47,3 +47,12 @@ class Money(fields.Integer):
 
     def __init__(self, **kwargs):
         super().__init__(strict=True, **kwargs)
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON ``true`` or ``false`` only: not ``"yes"``, ``1`` or ``"true"``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ValidationError("Must be true or false.")
+        return value

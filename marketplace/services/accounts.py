@@ -85,7 +85,8 @@ def login_identity(login: str) -> str:
         return "other:" + "".join(login.split()).lower()
 
 
-def _find_by_login(login: str) -> User | None:
+def find_by_login(login: str) -> User | None:
+    """The account whose e-mail or phone is ``login`` (typed in any usual form), or None."""
     kind, _, value = login_identity(login).partition(":")
     if kind == "email":
         return db.session.scalar(db.select(User).where(User.email == value))
@@ -107,12 +108,33 @@ def _dummy_hash() -> str:
 
 def authenticate(login: str, password: str) -> User:
     """The account with this email or phone and password; the same 401 for any mistake."""
-    user = _find_by_login(login)
+    user = find_by_login(login)
     if user is None:
         check_password_hash(_dummy_hash(), password)
         raise InvalidCredentials()
     if not check_password_hash(user.password_hash, password):
         raise InvalidCredentials()
+    return user
+
+
+def update_profile(
+    user: User,
+    *,
+    name: str | None = None,
+    locale: str | None = None,
+    notify: dict | None = None,
+) -> User:
+    """The user's own edit of their name, language and notification channels."""
+    if name is not None:
+        user.name = name
+    if locale is not None:
+        user.locale = locale
+    if notify:
+        if "sms" in notify:
+            user.notify_sms = notify["sms"]
+        if "email" in notify:
+            user.notify_email = notify["email"]
+    db.session.commit()
     return user
 
 

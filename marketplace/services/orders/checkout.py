@@ -14,6 +14,7 @@ from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Checkout, Order, Product, ProductVariant, Shop, User
 from marketplace.services.livestreams import sessions as livestreams
+from marketplace.services.notifications import events as notifications
 from marketplace.services.orders import idempotency, payments
 from marketplace.services.orders.inventory import take_stock
 from marketplace.services.orders.lifecycle import (
@@ -263,6 +264,7 @@ def place_checkout(
                 note=note,
             )
         write_checkout(checkout)
+        notifications.orders_placed(checkout.orders)
         checkout_id, total, currency = checkout.id, checkout.total, checkout.currency
         idempotency.made(RESOURCE_TYPE, checkout_id)
         _commit_keeping(checkout)

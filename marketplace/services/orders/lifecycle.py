@@ -31,6 +31,7 @@ from marketplace.models import (
 )
 from marketplace.models.base import new_id, utcnow
 from marketplace.pagination import SortKey, keyset_page
+from marketplace.services.notifications import events as notifications
 from marketplace.services.orders.inventory import StockRequest, return_stock
 
 BUYER, OWNER, SYSTEM = "buyer", "owner", "system"
@@ -411,6 +412,7 @@ def move_order(order: Order, action: str, actor: User | None, reason: str | None
             created_at=now,
         )
     )
+    notifications.order_moved(order, current, move.to, actor, reason)
     return current
 
 
@@ -434,9 +436,10 @@ def confirm_order(order_id: str, user: User) -> Order:
 def ship_order(order_id: str, user: User, *, carrier: str, tracking_number: str) -> Order:
     """The shop's owner hands a confirmed order to a carrier."""
     order = _load_for_move(order_id, user)
-    move_order(order, "ship", user)
+    # Set before the move, which tells the buyer about them.
     order.carrier = carrier
     order.tracking_number = tracking_number
+    move_order(order, "ship", user)
     db.session.commit()
     return _reloaded(order_id)
 
