@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import aliased
 
 from marketplace.adapters.messaging import Channel, DeliveryError, OutgoingMessage, channels_for
@@ -61,7 +62,8 @@ class Settings:
             retry_base=max(1, config["NOTIFY_RETRY_BASE_SECONDS"]),
             retry_cap=max(1, config["NOTIFY_RETRY_CAP_SECONDS"]),
             max_attempts=max(1, config["NOTIFY_MAX_ATTEMPTS"]),
-            lease=max(1, config["NOTIFY_LEASE_SECONDS"]),
+            # A lease outlives at least two sends: a batch is worked while it lasts.
+            lease=max(config["NOTIFY_LEASE_SECONDS"], 2 * config["NOTIFY_SEND_TIMEOUT_SECONDS"]),
             batch_size=max(1, config["NOTIFY_BATCH_SIZE"]),
             send_timeout=max(1, config["NOTIFY_SEND_TIMEOUT_SECONDS"]),
             poll=max(0.05, config["NOTIFY_POLL_SECONDS"]),
@@ -138,17 +140,27 @@ class Worker:
         report = Report()
         due_by = self.now()
         while not self.stop.is_set():
+            # The lease is counted from before the claim: it ends no later than the row's.
+            lease_end = time.monotonic() + self.settings.lease
             token, jobs = self._claim(due_by)
             if not jobs:
                 break
-            self._work(token, jobs, report)
+            self._work(token, jobs, lease_end, report)
         return report
 
     def run_forever(self) -> None:
         """Passes until ``stop`` is set; idle, it lets go of its connections and waits."""
         try:
             while not self.stop.is_set():
-                report = self.run_once()
+                try:
+                    report = self.run_once()
+                except SQLAlchemyError:
+                    # The database is away or busy: nothing is lost (the rows wait, under
+                    # their leases at worst); try again after a pause rather than die.
+                    log.exception("the outbox could not be read; trying again")
+                    db.session.rollback()
+                    self.stop.wait(max(self.settings.poll, 5))
+                    continue
                 if report.handled == 0 and not self.stop.is_set():
                     self.close()
                     self.stop.wait(self.settings.poll)
@@ -259,8 +271,7 @@ class Worker:
 
     # --- sending ---------------------------------------------------------------------------------
 
-    def _work(self, token: str, jobs: list[_Job], report: Report) -> None:
-        lease_end = time.monotonic() + self.settings.lease
+    def _work(self, token: str, jobs: list[_Job], lease_end: float, report: Report) -> None:
         for index, job in enumerate(jobs):
             # Stopping, or too little lease left to finish a send: hand the rest back now
             # rather than let another worker take them while we may still be sending.
