@@ -15,6 +15,7 @@ from flask.views import MethodView
 from marketplace.extensions import limiter
 from marketplace.schemas.auth import (
     PasswordResetConfirmSchema,
+    PasswordResetRequestedSchema,
     PasswordResetRequestSchema,
     ProfileUpdateSchema,
     RegisterSchema,
@@ -78,11 +79,12 @@ class PasswordReset(MethodView):
     decorators = [throttle_password_reset_requests(_typed_login)]
 
     @blp.arguments(PasswordResetRequestSchema)
-    @blp.response(202)
+    @blp.response(202, PasswordResetRequestedSchema)
     def post(self, data):
         """Send a 6-digit code to the login: by text message to a phone, by e-mail to an
         e-mail address. 202 whether or not the account exists."""
         account_recovery.request_reset(data["login"])
+        return {"message": "If an account has this login, a code is on its way to it."}
 
 
 @blp.route("/auth/password-reset/confirm")

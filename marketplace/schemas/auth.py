@@ -101,6 +101,12 @@ class PasswordResetRequestSchema(Schema):
     login = fields.String(required=True, validate=validate.Length(min=1, max=254))
 
 
+class PasswordResetRequestedSchema(Schema):
+    """The same answer whether or not the login has an account."""
+
+    message = fields.String()
+
+
 class PasswordResetConfirmSchema(Schema):
     login = fields.String(required=True, validate=validate.Length(min=1, max=254))
     code = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=20))

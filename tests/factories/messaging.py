@@ -162,6 +162,20 @@ class Mail:
 class _Recorder:
     def __init__(self) -> None:
         self.mails: list[Mail] = []
+        self.refused: set[str] = set()
+        # Each client connection's address and port (a connection upgraded to TLS counts once).
+        self.peers: set[tuple] = set()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        self.peers.add(tuple(session.peer))
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refused:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's naming)
         self.mails.append(
@@ -169,7 +183,9 @@ class _Recorder:
                 envelope.mail_from,
                 list(envelope.rcpt_tos),
                 email.message_from_bytes(envelope.content, policy=email.policy.default),
-                tls=session.ssl is not None,
+                # STARTTLS sets session.ssl; over SMTPS the transport itself is TLS.
+                tls=session.ssl is not None
+                or server.transport.get_extra_info("ssl_object") is not None,
                 authenticated=bool(session.authenticated),
             )
         )
@@ -206,6 +222,13 @@ class SmtpServer:
     @property
     def mails(self) -> list[Mail]:
         return self.recorder.mails
+
+    @property
+    def connections(self) -> int:
+        return len(self.recorder.peers)
+
+    def refuse(self, address: str) -> None:
+        self.recorder.refused.add(address)
 
     def url(self, scheme: str = "smtp", *, credentials: bool = False) -> str:
         userinfo = f"{SMTP_USER}:{SMTP_PASSWORD}@" if credentials else ""
@@ -273,7 +296,9 @@ def smtp_server_factory(tls_certificate):
         if implicit_tls:
             options["ssl_context"] = tls_certificate.server_context()
         if auth:
-            options.update(authenticator=_authenticator, auth_require_tls=True)
+            # aiosmtpd only knows of TLS it started itself (STARTTLS): over SMTPS the whole
+            # connection is TLS already.
+            options.update(authenticator=_authenticator, auth_require_tls=not implicit_tls)
         controller = _LoopbackController(recorder, **options)
         controller.start()
         started.append(controller)
