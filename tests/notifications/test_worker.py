@@ -37,38 +37,47 @@ SHORT_LEASE = {"NOTIFY_LEASE_SECONDS": "6", "NOTIFY_SEND_TIMEOUT_SECONDS": "3"}
 _COLUMNS = NotificationDelivery.__table__.columns
 
 
-def start_worker(database_url: str, gateway, *args: str, **settings: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "test-secret-key",
-        "SMS_WEBHOOK_URL": gateway.url,
-        "SMS_WEBHOOK_TOKEN": GATEWAY_TOKEN,
-        "PUBLIC_BASE_URL": "https://cho.example.vn",
-        "NOTIFY_POLL_SECONDS": "1",
-        **settings,
-    }
-    env.pop("SMTP_URL", None)
-    return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "marketplace", "worker", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+@pytest.fixture
+def start_worker(database_url, sms_gateway):
+    """``start_worker(**settings)``: ``flask worker`` as a process of its own, on the test's
+    database and gateway; any still running at the end of the test is killed."""
+    started: list[subprocess.Popen] = []
+
+    def start(*args: str, **settings: str) -> subprocess.Popen:
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret-key",
+            "SMS_WEBHOOK_URL": sms_gateway.url,
+            "SMS_WEBHOOK_TOKEN": GATEWAY_TOKEN,
+            "PUBLIC_BASE_URL": "https://cho.example.vn",
+            "NOTIFY_POLL_SECONDS": "1",
+            **settings,
+        }
+        env.pop("SMTP_URL", None)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "marketplace", "worker", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout.close()
 
 
 def stop(process: subprocess.Popen, sig=signal.SIGTERM) -> int:
     if process.poll() is None:
         process.send_signal(sig)
-    try:
-        return process.wait(timeout=WAIT_SECONDS)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        process.stdout.close()
+    return process.wait(timeout=WAIT_SECONDS)
 
 
 def wait_for_output(process: subprocess.Popen, text: str) -> bool:
@@ -119,14 +128,14 @@ def checkout(client, headers, *products) -> None:
 
 @pytest.mark.live
 def test_a_worker_killed_between_sending_and_recording_loses_nothing(
-    app, client, auth, sms_gateway, database_url
+    app, client, auth, sms_gateway, start_worker
 ):
     artisan, _, product = shop_with_product()
     _, headers = auth.user()
     phone = artisan.phone
     checkout(client, headers, product)
     sms_gateway.hold()
-    worker = start_worker(database_url, sms_gateway, **SHORT_LEASE)
+    worker = start_worker(**SHORT_LEASE)
     try:
         # The gateway has the message and holds its answer: the worker is between sending
         # and recording. It dies there, without a chance to clean up.
@@ -139,11 +148,9 @@ def test_a_worker_killed_between_sending_and_recording_loses_nothing(
     assert delivery.claimed_by is not None  # under the dead worker's lease
 
     # Not lost: when the lease ends the next worker sends it again.
-    worker = start_worker(database_url, sms_gateway, **SHORT_LEASE)
-    try:
-        wait_for(lambda: deliveries()[phone].status == "sent", "the message to be sent")
-    finally:
-        assert stop(worker) == 0
+    worker = start_worker(**SHORT_LEASE)
+    wait_for(lambda: deliveries()[phone].status == "sent", "the message to be sent")
+    assert stop(worker) == 0
     delivery = deliveries()[phone]
     assert delivery.attempts == 2
     # Sent twice, as one message: same text, same key.
@@ -154,14 +161,14 @@ def test_a_worker_killed_between_sending_and_recording_loses_nothing(
 
 @pytest.mark.live
 def test_sigterm_finishes_the_message_being_sent_and_hands_back_the_rest(
-    app, client, auth, sms_gateway, database_url
+    app, client, auth, sms_gateway, start_worker
 ):
     owners = [artisan_with_phone(), artisan_with_phone()]
     products = [make_product(make_shop(owner)) for owner in owners]
     _, headers = auth.user()
     checkout(client, headers, *products)
     sms_gateway.hold()
-    worker = start_worker(database_url, sms_gateway)
+    worker = start_worker()
     try:
         assert sms_gateway.wait_until_held(), worker.stdout.read1().decode()
         worker.send_signal(signal.SIGTERM)
@@ -178,12 +185,10 @@ def test_sigterm_finishes_the_message_being_sent_and_hands_back_the_rest(
 
 
 @pytest.mark.live
-def test_an_idle_worker_stops_on_sigterm(app, sms_gateway, database_url):
-    worker = start_worker(database_url, sms_gateway)
-    try:
-        assert wait_for_output(worker, "delivering notifications")
-    finally:
-        assert stop(worker) == 0
+def test_an_idle_worker_stops_on_sigterm(app, start_worker):
+    worker = start_worker()
+    assert wait_for_output(worker, "delivering notifications")
+    assert stop(worker) == 0
 
 
 @pytest.mark.live
