@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from marketplace.extensions import db
-from marketplace.models import Notification, NotificationDelivery, User
+from marketplace.models import Notification, NotificationDelivery, ShopFollow, User
 from marketplace.models.base import new_id, utcnow
 from marketplace.services.notifications import messages
 
@@ -65,8 +65,7 @@ def recipients(user_ids: Iterable[str | None]) -> dict[str, Recipient]:
 
 
 def followers_select(shop_id: str) -> sa.Select:
-    from marketplace.models import ShopFollow
-
+    """The recipients' columns of a shop's followers."""
     return (
         sa.select(*_RECIPIENT_COLUMNS)
         .join(ShopFollow, ShopFollow.user_id == User.id)
