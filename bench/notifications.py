@@ -5,18 +5,19 @@
         .venv/bin/python bench/notifications.py
 
 Serves a stand-in SMS gateway (an HTTP server answering 200, in a process of its own) and
-writes 1,000 ``order_placed`` notifications, each with its pending text message, to a fresh
-database (a temporary SQLite file, or a new database on the server of BENCH_DATABASE_URL,
-dropped at the end). Then, alternately and ``--rounds`` times each:
+writes 1,000 ``order_placed`` notifications to one artisan with a phone, in a fresh database
+(a temporary SQLite file, or a new database on the server of BENCH_DATABASE_URL, dropped at
+the end). Then, alternately and ``--rounds`` times each:
 
-  * the worker: one ``Worker.run_once()``, what ``flask worker`` runs, drains the outbox (batches
-    taken under a lease, each message rendered, sent over HTTP, and recorded sent);
+  * the worker: one ``Worker.run_once()``, what ``flask worker`` runs, drains the outbox (each
+    notification given its delivery, batches taken under a lease, each message rendered, sent
+    over HTTP, and recorded sent);
   * the baseline: the SMS channel's own send loop, the same 1,000 texts, rendered beforehand,
     posted one after the other on the same kept-alive connection: the cost of the messages alone.
 
 Prints the medians in messages per second and the worker's ratio to the baseline: what the
-outbox's bookkeeping (claiming, rendering, recording, one commit per message) costs on top of
-sending. Every message is checked to have reached the gateway exactly once.
+outbox's bookkeeping (dispatching, claiming, rendering, recording, one commit per message)
+costs on top of sending. Every message is checked to have reached the gateway exactly once.
 """
 
 from __future__ import annotations
@@ -146,8 +147,8 @@ def make_app(database_url: str, gateway: str):
     return app
 
 
-def notices(count: int, recipient) -> list:
-    """``count`` order_placed notices to ``recipient``, as a COD checkout writes them."""
+def notices(count: int, user_id: str) -> list:
+    """``count`` order_placed notices to ``user_id``, as a COD checkout writes them."""
     from marketplace.services.notifications.events import order_ref
     from marketplace.services.notifications.outbox import Notice
 
@@ -165,7 +166,7 @@ def notices(count: int, recipient) -> list:
             "buyer": "Mùa A Páo",
             "shop": "Thổ cẩm Cỏ Chàm",
         }
-        made.append(Notice(recipient, "order_placed", params, f"/seller/orders#order-{order_id}"))
+        made.append(Notice(user_id, "order_placed", params, f"/seller/orders#order-{order_id}"))
     return made
 
 
@@ -181,7 +182,7 @@ def seed(app, count: int) -> None:
             user = User(name="Lò Thị Hoa", phone=PHONE, role="artisan", password_hash="-")
             db.session.add(user)
             db.session.commit()
-        outbox.write(notices(count, outbox.recipients([user.id])[user.id]))
+        outbox.write(notices(count, user.id))
         db.session.commit()
 
 
@@ -211,9 +212,7 @@ def baseline_round(app, gateway: str, count: int) -> float:
     from marketplace.adapters.messaging import OutgoingMessage
     from marketplace.adapters.messaging.sms_webhook import SmsWebhookChannel
     from marketplace.services.notifications import messages
-    from marketplace.services.notifications.outbox import Recipient
 
-    recipient = Recipient("-", "vi", PHONE, None, True, False)
     with app.app_context():
         texts = [
             OutgoingMessage(
@@ -223,7 +222,7 @@ def baseline_round(app, gateway: str, count: int) -> float:
                     notice.kind, notice.params, "vi", "https://cho.example.vn" + notice.link
                 ),
             )
-            for notice in notices(count, recipient)
+            for notice in notices(count, "-")
         ]
     channel = SmsWebhookChannel(gateway + "/messages", token=TOKEN)
     gateway_count(gateway, reset=True)
@@ -272,7 +271,7 @@ def main() -> None:
     worker, baseline = statistics.median(worker_rates), statistics.median(baseline_rates)
     print(f"{args.messages} text messages, {args.rounds} rounds each, {database}, one worker")
     print(
-        f"worker (outbox drained, each message claimed, rendered, sent, recorded): "
+        f"worker (outbox drained: dispatched, claimed, rendered, sent, recorded): "
         f"{worker:,.0f} messages/s  (rounds: {', '.join(f'{r:,.0f}' for r in worker_rates)})"
     )
     print(

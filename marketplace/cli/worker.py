@@ -46,8 +46,8 @@ def command(once: bool) -> None:
         finally:
             worker.close()
         click.echo(
-            f"Sent {report.sent}, retrying {report.retrying}, failed {report.failed}, "
-            f"cancelled {report.cancelled}."
+            f"Dispatched {report.dispatched} notification(s); sent {report.sent}, "
+            f"retrying {report.retrying}, failed {report.failed}, cancelled {report.cancelled}."
         )
         return
 

@@ -14,11 +14,14 @@ DELIVERY_STATUSES = ("pending", "sent", "failed", "cancelled")
 
 
 class Notification(IdMixin, db.Model):
-    """Something that happened, told to one user: written in the transaction of the event.
+    """Something that happened, told to one user: one row, written in the transaction of the
+    event (the outbox).
 
-    ``title`` and ``body`` are in the user's locale of the moment; ``params`` keeps what the
-    text was made from, so that the text message and the e-mail can be made from it too.
-    ``link`` is a path of the site (made absolute with PUBLIC_BASE_URL when shown or sent).
+    ``params`` is what its words are made from: the title and body are written when the list
+    is read, the text message and the e-mail when they are sent, each in the user's language
+    of that moment (services/notifications/messages). ``link`` is a path of the site, made
+    absolute with PUBLIC_BASE_URL. Until ``dispatched_at`` the worker has not yet given it its
+    deliveries, one per channel the user chose.
     """
 
     __tablename__ = "notifications"
@@ -26,22 +29,27 @@ class Notification(IdMixin, db.Model):
         # An event told once per user, when it says so (a certificate's 60-day reminder).
         sa.UniqueConstraint("user_id", "dedupe_key", name="uq_notifications_user_dedupe_key"),
         sa.Index("ix_notifications_user_listing", "user_id", "created_at", "id"),
+        # The worker's first queue: notifications still without their deliveries.
+        sa.Index(
+            "ix_notifications_undispatched",
+            "created_at",
+            sqlite_where=sa.text("dispatched_at IS NULL"),
+            postgresql_where=sa.text("dispatched_at IS NULL"),
+        ),
     )
 
     user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(sa.String(40))
-    locale: Mapped[str] = mapped_column(sa.String(10))
-    title: Mapped[str] = mapped_column(sa.String(300))
-    body: Mapped[str] = mapped_column(sa.Text)
-    link: Mapped[str | None] = mapped_column(sa.String(500))
     params: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    link: Mapped[str | None] = mapped_column(sa.String(500))
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(120))
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class NotificationDelivery(IdMixin, db.Model):
-    """One message to send over one channel: a row of the outbox, worked by the worker.
+    """One message to send over one channel, worked by the worker.
 
     ``pending`` rows are due at ``next_attempt_at``; a worker that takes one moves that time
     past the end of its lease (``claimed_by``), so a worker that dies mid-send leaves the row to
@@ -72,7 +80,7 @@ class NotificationDelivery(IdMixin, db.Model):
         sa.ForeignKey("password_resets.id"), index=True
     )
     channel: Mapped[str] = mapped_column(sa.String(8))
-    # The phone number (E.164) or e-mail address, as the user had it when the event happened.
+    # The phone number (E.164) or e-mail address, as the user had it when it was dispatched.
     address: Mapped[str] = mapped_column(sa.String(254))
     status: Mapped[str] = mapped_column(sa.String(10), default="pending")
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)

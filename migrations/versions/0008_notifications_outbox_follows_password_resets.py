@@ -1,5 +1,5 @@
-"""Notifications: the in-app list and its outbox of deliveries (one row per channel, worked by
-the worker), shop follows, password reset codes, and each user's choice of channels.
+"""Notifications: the in-app list, which is the outbox, and the deliveries the worker makes of
+it (one row per channel), shop follows, password reset codes, and each user's choice of channels.
 
 Revision ID: notifications_0001
 Revises: orders_0001
@@ -18,13 +18,11 @@ def upgrade():
     op.create_table('notifications',
     sa.Column('user_id', sa.String(length=32), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
-    sa.Column('locale', sa.String(length=10), nullable=False),
-    sa.Column('title', sa.String(length=300), nullable=False),
-    sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('link', sa.String(length=500), nullable=True),
     sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('link', sa.String(length=500), nullable=True),
     sa.Column('dedupe_key', sa.String(length=120), nullable=True),
     sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('dispatched_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users')),
@@ -32,6 +30,7 @@ def upgrade():
     sa.UniqueConstraint('user_id', 'dedupe_key', name='uq_notifications_user_dedupe_key')
     )
     with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index('ix_notifications_undispatched', ['created_at'], unique=False, sqlite_where=sa.text('dispatched_at IS NULL'), postgresql_where=sa.text('dispatched_at IS NULL'))
         batch_op.create_index('ix_notifications_user_listing', ['user_id', 'created_at', 'id'], unique=False)
 
     op.create_table('password_resets',
@@ -117,5 +116,6 @@ def downgrade():
     op.drop_table('password_resets')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index('ix_notifications_user_listing')
+        batch_op.drop_index('ix_notifications_undispatched', sqlite_where=sa.text('dispatched_at IS NULL'), postgresql_where=sa.text('dispatched_at IS NULL'))
 
     op.drop_table('notifications')

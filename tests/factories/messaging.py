@@ -26,6 +26,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from marketplace.extensions import db
 from marketplace.models import Notification, NotificationDelivery
+from marketplace.services.notifications import messages
 from marketplace.services.notifications.delivery import Report, Worker
 
 GATEWAY_TOKEN = "gateway-test-token"
@@ -345,6 +346,11 @@ def run_worker(app, **kwargs) -> Report:
         return worker.run_once()
     finally:
         worker.close()
+
+
+def text_of(notification: Notification, locale: str = "vi"):
+    """The title and body a user reading in ``locale`` sees."""
+    return messages.render(notification.kind, notification.params, locale)
 
 
 def notifications_of(user, kind: str | None = None) -> list[Notification]:

@@ -7,17 +7,16 @@ import pytest
 from marketplace.extensions import db
 from marketplace.services.notifications import outbox
 from tests.factories import make_shop, make_user
-from tests.factories.messaging import all_deliveries
+from tests.factories.messaging import all_deliveries, run_worker
 from tests.notifications.helpers import phone_number
 
 NOTIFICATION_KEYS = {"id", "kind", "title", "body", "link", "read_at", "created_at"}
 
 
 def tell(user, count: int = 1, kind: str = "order_confirmed") -> list[str]:
-    recipient = outbox.recipients([user.id])[user.id]
     ids = outbox.write(
         outbox.Notice(
-            recipient,
+            user.id,
             kind,
             {
                 "order_id": f"{n:032x}",
@@ -159,7 +158,7 @@ def test_follows_are_for_signed_in_users(client):
 # --- PATCH /me -----------------------------------------------------------------------------------
 
 
-def test_a_user_chooses_name_language_and_channels(client, auth):
+def test_a_user_chooses_name_language_and_channels(client, auth, app):
     user, headers = auth.user(phone=phone_number())
     assert client.get("/api/v1/me", headers=headers).get_json()["notify"] == {
         "sms": True,
@@ -179,7 +178,11 @@ def test_a_user_chooses_name_language_and_channels(client, auth):
     recipient = outbox.recipients([user.id])[user.id]
     assert recipient.addresses() == []  # no e-mail address, and no more text messages
     tell(user)
+    run_worker(app)
     assert all_deliveries() == []
+    # The list speaks the user's new language.
+    [item] = client.get("/api/v1/notifications", headers=headers).get_json()["items"]
+    assert item["title"].startswith("Order #")
 
 
 @pytest.mark.parametrize(

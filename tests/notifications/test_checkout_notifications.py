@@ -39,7 +39,7 @@ def test_a_cod_checkout_tells_the_artisan_by_text_message(
     assert sms_gateway.requests == []
     [notification] = notifications_of(artisan)
     assert notification.kind == "order_placed"
-    assert deliveries_of(notification)["sms"].status == "pending"
+    assert notification.dispatched_at is None and deliveries_of(notification) == {}
     listed = client.get("/api/v1/notifications", headers=auth.headers(artisan)).get_json()
     [item] = listed["items"]
     assert item["kind"] == "order_placed"
@@ -50,7 +50,7 @@ def test_a_cod_checkout_tells_the_artisan_by_text_message(
 
     report = run_worker(app)
 
-    assert report.sent == 1
+    assert (report.dispatched, report.sent) == (1, 1)
     [text] = sms_gateway.texts_to(artisan.phone)
     assert text.startswith(f"Cho Phien: don moi #{order_ref(order_id)} 270.000 VND")
     assert text.endswith(f"https://cho.example.vn/seller/orders#order-{order_id}")
@@ -199,7 +199,7 @@ def test_each_channel_is_retried_on_its_own(
     assert mail.subject.startswith("Đơn hàng mới #")
 
 
-def test_channels_follow_the_users_choice(client, auth):
+def test_channels_follow_the_users_choice(client, auth, app):
     both = artisan_with_phone(email="both@example.vn")
     quiet = artisan_with_phone(email="quiet@example.vn")
     quiet.notify_sms = quiet.notify_email = False
@@ -207,6 +207,7 @@ def test_channels_follow_the_users_choice(client, auth):
     _, headers = auth.user()
 
     post_checkout(client, headers, line(products[0]), line(products[1]))
+    run_worker(app)  # to the log
 
     assert set(deliveries_of(notifications_of(both)[0])) == {"sms", "email"}
     # In the app only: no delivery at all.

@@ -3,13 +3,13 @@
 A notification is a row written in the same transaction as the event that causes it (an order
 placed, moved or paid, a livestream started, an OCOP decision, a certificate about to lapse), so
 a rolled-back checkout tells nobody and a committed one always does; the in-app list shows it at
-once. Beside it, one delivery row per channel the recipient chose (``sms``, ``email``): the
-outbox. The worker (``flask worker``) sends what is due through the adapters/messaging channels,
-outside any transaction, and retries failures with exponential backoff; no request ever waits
-for a channel.
+once. That row is the outbox: the worker (``flask worker``) gives it one delivery row per
+channel the user chose (``sms``, ``email``), sends what is due through the adapters/messaging
+channels outside any transaction, and retries failures with exponential backoff. No request
+ever waits for a channel, nor looks up more than its event holds.
 
 - ``events``: one call per event, made by the services where the events happen;
-- ``outbox``: who is told and over which channels, written with the event;
+- ``outbox``: the notifications written with their events, and the deliveries made of them;
 - ``messages``: what each notification says, in Vietnamese and English, and how it fits an SMS;
 - ``delivery``: the worker's side: taking due rows, sending, recording, backing off;
 - ``inbox``: the in-app list and marking it read;

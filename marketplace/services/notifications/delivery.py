@@ -1,6 +1,10 @@
-"""The worker's side of the outbox: take what is due, send it, record what happened.
+"""The worker's side of the outbox: give new notifications their deliveries, take what is due,
+send it, record what happened.
 
-A pass takes due rows in small batches. Taking a batch is one short transaction: the rows are
+A pass first dispatches the notifications written since the last one: each gets one pending
+delivery per channel its user chose at that moment (one transaction per batch, rows taken with
+``FOR UPDATE SKIP LOCKED`` like the deliveries below). Then it takes due deliveries in small
+batches. Taking a batch is one short transaction: the rows are
 chosen with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (several workers share the queue, none
 waits for another; SQLite's single writer serialises them instead) and given a lease: their
 ``next_attempt_at`` moves past the lease's end and ``claimed_by`` names the batch. Each message
@@ -39,13 +43,15 @@ from marketplace.extensions import db
 from marketplace.models import Notification, NotificationDelivery, PasswordReset, User
 from marketplace.models.base import utcnow
 from marketplace.services.account_recovery import reset_code
-from marketplace.services.notifications import links, messages
+from marketplace.services.notifications import links, messages, outbox
 
 log = logging.getLogger(__name__)
 _D = NotificationDelivery
 # Written out, not bound: only a literal lets the planners use the partial index of pending
 # rows (a bound parameter could be any status, as far as a generic plan knows).
 _PENDING = sa.literal_column("'pending'")
+# Notifications given their deliveries per transaction.
+DISPATCH_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,7 @@ def backoff(attempts: int, settings: Settings) -> timedelta:
 
 @dataclass
 class Report:
+    dispatched: int = 0
     sent: int = 0
     retrying: int = 0
     failed: int = 0
@@ -88,7 +95,7 @@ class Report:
 
     @property
     def handled(self) -> int:
-        return self.sent + self.retrying + self.failed + self.cancelled
+        return self.dispatched + self.sent + self.retrying + self.failed + self.cancelled
 
 
 @dataclass(frozen=True)
@@ -139,8 +146,10 @@ class Worker:
     # --- passes ----------------------------------------------------------------------------------
 
     def run_once(self) -> Report:
-        """Send what is due now (batch after batch), then return; later failures wait."""
+        """Dispatch new notifications and send what is due now (batch after batch), then
+        return; later failures wait."""
         report = Report()
+        report.dispatched = self._dispatch()
         due_by = self.now()
         while not self.stop.is_set():
             # The lease is counted from before the claim: it ends no later than the row's.
@@ -176,6 +185,41 @@ class Worker:
                 channel.close()
             except Exception:  # closing must never stop the worker
                 log.exception("closing the %s channel failed", channel.name)
+
+    # --- dispatching -----------------------------------------------------------------------------
+
+    def _dispatch(self) -> int:
+        """Give every notification not yet dispatched its deliveries; returns how many
+        notifications were dispatched."""
+        dispatched = 0
+        session = db.session
+        while not self.stop.is_set():
+            try:
+                _without_waiting_for_disk()
+                rows = session.execute(
+                    sa.select(Notification.id, Notification.user_id)
+                    .where(Notification.dispatched_at.is_(None))
+                    .order_by(Notification.created_at, Notification.id)
+                    .limit(DISPATCH_BATCH)
+                    .with_for_update(skip_locked=True)
+                ).all()
+                if not rows:
+                    session.rollback()
+                    break
+                now = self.now()
+                outbox.deliveries_for([(row.id, row.user_id) for row in rows], now)
+                session.execute(
+                    sa.update(Notification)
+                    .where(Notification.id.in_([row.id for row in rows]))
+                    .values(dispatched_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            dispatched += len(rows)
+        return dispatched
 
     # --- claiming --------------------------------------------------------------------------------
 
@@ -215,7 +259,7 @@ class Worker:
         return token, jobs
 
     def _load(self, token: str, now: datetime) -> list[_Job]:
-        reset_user = aliased(User)
+        notified, reset_user = aliased(User), aliased(User)
         rows = db.session.execute(
             sa.select(
                 _D.id,
@@ -224,7 +268,7 @@ class Worker:
                 _D.attempts,
                 Notification.kind,
                 Notification.params,
-                Notification.locale,
+                notified.locale,
                 Notification.link,
                 PasswordReset.id.label("reset_id"),
                 PasswordReset.nonce,
@@ -234,6 +278,7 @@ class Worker:
                 reset_user.locale.label("reset_locale"),
             )
             .outerjoin(Notification, Notification.id == _D.notification_id)
+            .outerjoin(notified, notified.id == Notification.user_id)
             .outerjoin(PasswordReset, PasswordReset.id == _D.password_reset_id)
             .outerjoin(reset_user, reset_user.id == PasswordReset.user_id)
             .where(_D.claimed_by == token, _D.status == "pending")

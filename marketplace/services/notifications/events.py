@@ -1,5 +1,6 @@
 """The events people are told about: one call each, made by the service where the event
 happens, inside its transaction (nothing here commits, except the daily certificate sweep).
+Each writes its notifications with one INSERT and looks nothing up beyond what the event holds.
 
 Nobody is told about what they did themselves: the seller who marks their own order paid or
 cancels it, the buyer who confirms a delivery.
@@ -25,7 +26,7 @@ from marketplace.models import (
     User,
 )
 from marketplace.services.notifications import links, outbox
-from marketplace.services.notifications.outbox import Notice, Recipient
+from marketplace.services.notifications.outbox import Notice
 
 # Days before a certificate lapses when its owner is reminded (ocop_expiring).
 EXPIRY_REMINDER_DAYS = (60, 14)
@@ -64,19 +65,15 @@ def _order_params(order: Order) -> dict:
 def orders_placed(orders: Iterable[Order]) -> None:
     """``order_placed`` to each shop's owner for the orders that start ``placed`` (cash on
     delivery); those waiting for a payment are told when it arrives (``payment_received``)."""
-    placed = [order for order in orders if order.status == "placed"]
-    if not placed:
-        return
-    owners = outbox.recipients(order.shop.owner_id for order in placed)
     outbox.write(
         Notice(
-            owners[order.shop.owner_id],
+            order.shop.owner_id,
             "order_placed",
             _order_params(order),
             links.order_for_seller(order.id),
         )
-        for order in placed
-        if order.shop.owner_id in owners and order.shop.owner_id != order.buyer_id
+        for order in orders
+        if order.status == "placed" and order.shop.owner_id != order.buyer_id
     )
 
 
@@ -111,13 +108,12 @@ def order_moved(
     if reason and target in ("cancelled", "returned"):
         params["reason"] = reason
     link = links.order_for_seller(order.id) if audience == "owner" else None
-    _tell(recipient_id, kind, params, link or links.order_for_buyer(order.id))
+    outbox.write([Notice(recipient_id, kind, params, link or links.order_for_buyer(order.id))])
 
 
 def livestream_started(livestream: Livestream) -> None:
     """``livestream_starting`` to everyone following the shop (its owner aside)."""
     shop = livestream.shop
-    rows = db.session.execute(outbox.followers_select(shop.id).where(User.id != shop.owner_id))
     params = {
         "livestream_id": livestream.id,
         "title": livestream.title,
@@ -126,13 +122,13 @@ def livestream_started(livestream: Livestream) -> None:
     }
     outbox.write(
         Notice(
-            Recipient(*row),
+            follower_id,
             "livestream_starting",
             params,
             links.livestream(livestream.id),
             dedupe_key=f"livestream-started:{livestream.id}",
         )
-        for row in rows
+        for follower_id in outbox.followers_of(shop.id, besides=shop.owner_id)
     )
 
 
@@ -150,7 +146,7 @@ def ocop_decided(application: OcopApplication) -> None:
         "reason": application.reason,
         "note": application.note,
     }
-    _tell(product.shop.owner_id, "ocop_decided", params, links.seller_ocop())
+    outbox.write([Notice(product.shop.owner_id, "ocop_decided", params, links.seller_ocop())])
 
 
 def notify_expiring_certificates(today: date) -> int:
@@ -190,10 +186,9 @@ def notify_expiring_certificates(today: date) -> int:
             sa.select(Notification.dedupe_key).where(Notification.dedupe_key.in_(list(due)))
         )
     )
-    owners = outbox.recipients(row.owner_id for row, _ in due.values())
     notices = [
         Notice(
-            owners[row.owner_id],
+            row.owner_id,
             "ocop_expiring",
             {
                 "certificate_id": row.id,
@@ -208,7 +203,7 @@ def notify_expiring_certificates(today: date) -> int:
             dedupe_key=key,
         )
         for key, (row, days_left) in due.items()
-        if key not in told and row.owner_id in owners
+        if key not in told
     ]
     try:
         outbox.write(notices)
@@ -218,9 +213,3 @@ def notify_expiring_certificates(today: date) -> int:
         db.session.rollback()
         return 0
     return len(notices)
-
-
-def _tell(user_id: str, kind: str, params: dict, link: str | None) -> None:
-    recipient = outbox.recipients([user_id]).get(user_id)
-    if recipient is not None:
-        outbox.write([Notice(recipient, kind, params, link)])

@@ -2,24 +2,55 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 import sqlalchemy as sa
 
 from marketplace.extensions import db
 from marketplace.models import Notification, User
 from marketplace.models.base import utcnow
 from marketplace.pagination import SortKey, keyset_page
+from marketplace.services.notifications import messages
 
 _KEYS = [SortKey(Notification.created_at, descending=True), SortKey(Notification.id, True)]
 
 
+@dataclass(frozen=True)
+class NotificationView:
+    """A notification as its user reads it: its words in their language."""
+
+    id: str
+    kind: str
+    title: str
+    body: str
+    link: str | None
+    read_at: datetime | None
+    created_at: datetime
+
+
+def view(notification: Notification, locale: str) -> NotificationView:
+    text = messages.render(notification.kind, notification.params or {}, locale)
+    return NotificationView(
+        notification.id,
+        notification.kind,
+        text.title,
+        text.body,
+        notification.link,
+        notification.read_at,
+        notification.created_at,
+    )
+
+
 def list_notifications(
     user: User, *, unread: bool = False, limit: int, cursor: str | None = None
-) -> tuple[list[Notification], str | None]:
-    """The user's notifications, newest first (``unread``: only those not yet read)."""
+) -> tuple[list[NotificationView], str | None]:
+    """The user's notifications, newest first (``unread``: only those not yet read), in the
+    user's language."""
     stmt = sa.select(Notification).where(Notification.user_id == user.id)
     if unread:
         stmt = stmt.where(Notification.read_at.is_(None))
-    return keyset_page(
+    items, next_cursor = keyset_page(
         db.session,
         stmt,
         _KEYS,
@@ -28,6 +59,7 @@ def list_notifications(
         cursor=cursor,
         key_values=lambda notification: (notification.created_at, notification.id),
     )
+    return [view(item, user.locale) for item in items], next_cursor
 
 
 def mark_read(user: User, *, ids: list[str] | None = None, everything: bool = False) -> int:

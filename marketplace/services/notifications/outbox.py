@@ -1,31 +1,76 @@
-"""Writing notifications and their deliveries, in the caller's transaction.
+"""The outbox: notifications written with their events, and the deliveries made from them.
 
-Nothing here commits: the rows go in with the event that caused them, or not at all. They are
-written with two Core INSERTs whatever their number (a checkout is the hottest path we have,
-and a livestream may have many followers to tell).
+``write`` runs in the caller's transaction and commits nothing: a notification goes in with the
+event that caused it, or not at all. It is one INSERT, whatever the number of notifications,
+and looks nothing up: a checkout is the hottest path we have, and a livestream may have many
+followers to tell. Who is told over which channels is settled afterwards by the worker
+(``deliveries_for``), from the users' choices at that moment.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 
 from marketplace.extensions import db
 from marketplace.models import Notification, NotificationDelivery, ShopFollow, User
 from marketplace.models.base import new_id, utcnow
-from marketplace.services.notifications import messages
 
-_NOTIFICATIONS = Notification.__table__
-_DELIVERIES = NotificationDelivery.__table__
-_INSERT_NOTIFICATIONS = sa.insert(_NOTIFICATIONS)
-_INSERT_DELIVERIES = sa.insert(_DELIVERIES)
+_INSERT_NOTIFICATIONS = sa.insert(Notification.__table__)
+_INSERT_DELIVERIES = sa.insert(NotificationDelivery.__table__)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notification to write: to whom, what kind, what it is made from, where it links."""
+
+    user_id: str
+    kind: str
+    params: dict
+    link: str | None = None
+    # Set for an event told once per user whatever happens (a certificate's reminder).
+    dedupe_key: str | None = None
+
+
+def write(notices: Iterable[Notice]) -> list[str]:
+    """Insert the notifications (one statement); returns their ids. Commits nothing."""
+    now = utcnow()
+    rows = [
+        {
+            "id": new_id(),
+            "user_id": notice.user_id,
+            "kind": notice.kind,
+            "params": notice.params,
+            "link": notice.link,
+            "dedupe_key": notice.dedupe_key,
+            "read_at": None,
+            "dispatched_at": None,
+            "created_at": now,
+        }
+        for notice in notices
+    ]
+    if rows:
+        db.session.connection().execute(_INSERT_NOTIFICATIONS, rows)
+    return [row["id"] for row in rows]
+
+
+def followers_of(shop_id: str, *, besides: str | None = None) -> list[str]:
+    """The ids of the users following a shop (``besides`` one of them, e.g. its owner)."""
+    stmt = sa.select(ShopFollow.user_id).where(ShopFollow.shop_id == shop_id)
+    if besides is not None:
+        stmt = stmt.where(ShopFollow.user_id != besides)
+    return list(db.session.scalars(stmt))
+
+
+# --- the worker's side: where each notification goes ---------------------------------------------
 
 
 @dataclass(frozen=True)
 class Recipient:
-    """Who is told, and where: what the outbox needs of a user."""
+    """What the outbox needs of a user to send them something."""
 
     id: str
     locale: str
@@ -45,21 +90,9 @@ class Recipient:
         return chosen
 
 
-_RECIPIENT_COLUMNS = (
-    User.id,
-    User.locale,
-    User.phone,
-    User.email,
-    User.notify_sms,
-    User.notify_email,
-)
-
-
-# Built once and run on the session's connection: a checkout runs it, and building it anew
-# through the ORM cost more than the checkout's own product query.
-_RECIPIENTS = sa.select(*_RECIPIENT_COLUMNS).where(
-    User.id.in_(sa.bindparam("ids", expanding=True))
-)
+_RECIPIENTS = sa.select(
+    User.id, User.locale, User.phone, User.email, User.notify_sms, User.notify_email
+).where(User.id.in_(sa.bindparam("ids", expanding=True)))
 
 
 def recipients(user_ids: Iterable[str | None]) -> dict[str, Recipient]:
@@ -71,65 +104,24 @@ def recipients(user_ids: Iterable[str | None]) -> dict[str, Recipient]:
     return {row.id: Recipient(*row) for row in rows}
 
 
-def followers_select(shop_id: str) -> sa.Select:
-    """The recipients' columns of a shop's followers."""
-    return (
-        sa.select(*_RECIPIENT_COLUMNS)
-        .join(ShopFollow, ShopFollow.user_id == User.id)
-        .where(ShopFollow.shop_id == shop_id)
-    )
-
-
-@dataclass(frozen=True)
-class Notice:
-    """One notification to write: to whom, what kind, what it is made from, where it links."""
-
-    recipient: Recipient
-    kind: str
-    params: dict
-    link: str | None = None
-    dedupe_key: str | None = None
-
-
-def write(notices: Iterable[Notice]) -> list[str]:
-    """Insert the notifications and one pending delivery per chosen channel; flushes nothing
-    else and commits nothing. Returns the notifications' ids."""
-    now = utcnow()
-    notification_rows: list[dict] = []
-    delivery_rows: list[dict] = []
-    for notice in notices:
-        locale = messages.locale_of(notice.recipient.locale)
-        text = messages.render(notice.kind, notice.params, locale)
-        notification_id = new_id()
-        notification_rows.append(
-            {
-                "id": notification_id,
-                "user_id": notice.recipient.id,
-                "kind": notice.kind,
-                "locale": locale,
-                "title": text.title[:300],
-                "body": text.body,
-                "link": notice.link,
-                "params": notice.params,
-                "dedupe_key": notice.dedupe_key,
-                "read_at": None,
-                "created_at": now,
-            }
-        )
-        for channel, address in notice.recipient.addresses():
-            delivery_rows.append(_delivery(channel, address, now, notification_id=notification_id))
-    if not notification_rows:
-        return []
-    connection = db.session.connection()
-    connection.execute(_INSERT_NOTIFICATIONS, notification_rows)
-    if delivery_rows:
-        connection.execute(_INSERT_DELIVERIES, delivery_rows)
-    return [row["id"] for row in notification_rows]
+def deliveries_for(notifications: list[tuple[str, str]], now: datetime) -> int:
+    """Insert the pending deliveries of ``notifications`` ((id, user id) pairs), one per channel
+    each user chose; returns how many. Commits nothing."""
+    people = recipients(user_id for _, user_id in notifications)
+    rows = [
+        _delivery(channel, address, now, notification_id=notification_id)
+        for notification_id, user_id in notifications
+        if user_id in people
+        for channel, address in people[user_id].addresses()
+    ]
+    if rows:
+        db.session.connection().execute(_INSERT_DELIVERIES, rows)
+    return len(rows)
 
 
 def queue_password_reset(password_reset_id: str, channel: str, address: str) -> None:
-    """The message carrying a reset code: a delivery of its own, with no in-app notification
-    (the code is made when it is sent, from the reset's nonce; the outbox holds no secret)."""
+    """The message carrying a reset code: a delivery of its own, never in the in-app list (the
+    code is made when it is sent, from the reset's nonce; the outbox holds no secret)."""
     db.session.connection().execute(
         _INSERT_DELIVERIES,
         [_delivery(channel, address, utcnow(), password_reset_id=password_reset_id)],
@@ -139,7 +131,7 @@ def queue_password_reset(password_reset_id: str, channel: str, address: str) -> 
 def _delivery(
     channel: str,
     address: str,
-    now,
+    now: datetime,
     *,
     notification_id: str | None = None,
     password_reset_id: str | None = None,
