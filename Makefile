@@ -1,4 +1,5 @@
-# The README's commands. `make run` serves the app; `make test` runs every test.
+# The README's commands. `make run` serves the app and its notification worker (honcho runs the
+# Procfile: gunicorn and `flask worker`, stopped together); `make test` runs every test.
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -21,7 +22,8 @@ $(VENV)/.installed: pyproject.toml
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo load
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) $(GUNICORN_LIMITS) --access-logfile - wsgi:app
+	PATH="$(abspath $(BIN)):$$PATH" HOST=$(HOST) GUNICORN_LIMITS="$(GUNICORN_LIMITS)" \
+		$(BIN)/honcho start --port $(PORT) -f Procfile
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -44,6 +46,7 @@ bench: install
 	$(BIN)/python bench/media.py
 	$(BIN)/python bench/flash_sale.py
 	$(BIN)/python bench/reports.py
+	$(BIN)/python bench/notifications.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

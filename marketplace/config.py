@@ -115,6 +115,24 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         # answer costs the client a 503, not the worker its life.
         "DATABASE_CONNECT_TIMEOUT": _env_int("DATABASE_CONNECT_TIMEOUT", 5),
         "DATABASE_STATEMENT_TIMEOUT": _env_int("DATABASE_STATEMENT_TIMEOUT", 10),
+        # Notifications: channels (unset: written to the log), links, the worker's pace.
+        "SMTP_URL": os.environ.get("SMTP_URL") or None,
+        "MAIL_FROM": os.environ.get("MAIL_FROM") or None,
+        "SMS_WEBHOOK_URL": os.environ.get("SMS_WEBHOOK_URL") or None,
+        "SMS_WEBHOOK_TOKEN": os.environ.get("SMS_WEBHOOK_TOKEN") or None,
+        "NOTIFY_RETRY_BASE_SECONDS": _env_int("NOTIFY_RETRY_BASE_SECONDS", 30),
+        "NOTIFY_RETRY_CAP_SECONDS": _env_int("NOTIFY_RETRY_CAP_SECONDS", 3600),
+        "NOTIFY_MAX_ATTEMPTS": _env_int("NOTIFY_MAX_ATTEMPTS", 12),
+        "NOTIFY_LEASE_SECONDS": _env_int("NOTIFY_LEASE_SECONDS", 120),
+        "NOTIFY_POLL_SECONDS": _env_int("NOTIFY_POLL_SECONDS", 1),
+        "NOTIFY_BATCH_SIZE": _env_int("NOTIFY_BATCH_SIZE", 20),
+        "NOTIFY_SEND_TIMEOUT_SECONDS": _env_int("NOTIFY_SEND_TIMEOUT_SECONDS", 15),
+        "RATELIMIT_PASSWORD_RESET": os.environ.get(
+            "RATELIMIT_PASSWORD_RESET", "3 per 15 minutes;10 per day"
+        ),
+        "RATELIMIT_PASSWORD_RESET_PER_ADDRESS": os.environ.get(
+            "RATELIMIT_PASSWORD_RESET_PER_ADDRESS", "30 per hour"
+        ),
         # Room for the largest image upload plus the multipart framing around it.
         "MAX_CONTENT_LENGTH": media_max_bytes + 1024 * 1024,
         "SESSION_COOKIE_SECURE": production,

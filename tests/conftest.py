@@ -28,8 +28,9 @@ from marketplace import create_app
 from marketplace.extensions import db, limiter
 from tests import factories
 
-# Media storage on both backends: local folder and a moto S3 server (s3_server, media_backend…).
-pytest_plugins = ["tests.factories.storage"]
+# Media storage on both backends: local folder and a moto S3 server (s3_server, media_backend…);
+# the notification channels' peers: an SMS gateway and an SMTP server (sms_gateway, smtp_server…).
+pytest_plugins = ["tests.factories.storage", "tests.factories.messaging"]
 
 # Tables whose rows come from the migrations, kept when live tests clean up.
 SEEDED_TABLES = {"categories", "alembic_version"}

@@ -25,6 +25,7 @@ MODULES = (
     "payments",
     "livestreams",
     "trade_office",
+    "notifications",
     "pages",
 )
 

@@ -1,4 +1,5 @@
-"""flask commands. Each module exposes ``group``, a click group named after its subject."""
+"""flask commands. Each module exposes ``group``, a click group named after its subject, or
+``command``, a command of its own (``flask worker``)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import importlib
 
 from flask import Flask
 
-MODULES = ("users", "demo", "orders", "media", "payments", "ocop", "livestreams")
+MODULES = ("users", "demo", "orders", "media", "payments", "ocop", "livestreams", "worker")
 
 
 def register_commands(app: Flask) -> None:
     for name in MODULES:
         module = importlib.import_module(f"marketplace.cli.{name}")
-        group = getattr(module, "group", None)
-        if group is not None:
-            app.cli.add_command(group)
+        for name in ("group", "command"):
+            command = getattr(module, name, None)
+            if command is not None:
+                app.cli.add_command(command)

@@ -1,10 +1,12 @@
-"""flask ocop expiring — certificates about to lapse, so the office can call the producers."""
+"""flask ocop expiring — certificates about to lapse, so the office can call the producers;
+flask ocop notify-expiring — the daily reminder to their owners (ocop_expiring)."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
 
+from marketplace.services.notifications import events as notifications
 from marketplace.services.trade_office import ocop
 
 group = AppGroup("ocop", help="OCOP certificates.")
@@ -40,3 +42,11 @@ def expiring(days: int) -> None:
         click.echo(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
+
+
+@group.command("notify-expiring")
+def notify_expiring() -> None:
+    """Remind owners of certificates lapsing in 60 days, then again in 14 (run it daily, e.g.
+    from cron; each reminder is sent once, and a day missed is caught up the next)."""
+    told = notifications.notify_expiring_certificates(ocop.local_today())
+    click.echo(f"Reminded {told} certificate owner(s).")

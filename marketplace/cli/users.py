@@ -1,4 +1,5 @@
-"""flask users create — accounts made by an operator, such as the first officer."""
+"""flask users create — accounts made by an operator, such as the first officer;
+flask users reset-password — a new password set by an operator for someone who asked."""
 
 from __future__ import annotations
 
@@ -39,3 +40,24 @@ def create(email, phone, password, role, name):
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"Created {user.role} {user.email or user.phone} (id {user.id}).")
+
+
+@group.command("reset-password")
+@click.option("--login", required=True, help="The account's e-mail or phone number.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="The new password, at least 8 characters (asked for when not given).",
+)
+def reset_password(login, password):
+    """Set a new password for an account (someone who called the office); every token of the
+    account stops working and any reset code is void."""
+    if len(password) < 8:
+        raise click.UsageError("The password must have at least 8 characters.")
+    try:
+        user = accounts.operator_reset(login, password)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"New password set for {user.email or user.phone}; every token was revoked.")

@@ -10,6 +10,7 @@ from marketplace.models.livestream import (
     LivestreamProduct,
 )
 from marketplace.models.media import Media
+from marketplace.models.notification import Notification, NotificationDelivery, ShopFollow
 from marketplace.models.ocop import (
     Collection,
     CollectionItem,
@@ -22,7 +23,7 @@ from marketplace.models.payment import PaymentTransaction, ProcessedEvent
 from marketplace.models.product import Category, Product, ProductImage, ProductVariant
 from marketplace.models.rate_limit import RateLimitCounter
 from marketplace.models.shop import Shop
-from marketplace.models.user import ApiToken, Role, User
+from marketplace.models.user import ApiToken, PasswordReset, Role, User
 
 __all__ = [
     "ApiToken",
@@ -38,11 +39,14 @@ __all__ = [
     "LivestreamEvent",
     "LivestreamProduct",
     "Media",
+    "Notification",
+    "NotificationDelivery",
     "OcopApplication",
     "OcopCertificate",
     "Order",
     "OrderEvent",
     "OrderLine",
+    "PasswordReset",
     "PaymentTransaction",
     "ProcessedEvent",
     "Product",
@@ -52,6 +56,7 @@ __all__ = [
     "Role",
     "Shop",
     "ShopBankAccount",
+    "ShopFollow",
     "User",
     "db",
     "ocop_evidence",

@@ -1,4 +1,4 @@
-"""Accounts and their API tokens."""
+"""Accounts, their API tokens and their password reset codes."""
 
 from __future__ import annotations
 
@@ -32,6 +32,10 @@ class User(IdMixin, UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[str] = mapped_column(sa.String(16), default=Role.BUYER.value)
     locale: Mapped[str] = mapped_column(sa.String(10), default="vi")
+    # How notifications reach the user besides the in-app list: a text message to their phone,
+    # an e-mail to their address (each only when they have one).
+    notify_sms: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
+    notify_email: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
@@ -53,3 +57,28 @@ class ApiToken(IdMixin, db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class PasswordReset(IdMixin, db.Model):
+    """A password reset code sent to the account's phone or e-mail.
+
+    The code itself is never stored: it is derived from ``nonce`` with the app's secret key
+    (services/accounts), so a copy of the database reveals no code, and the message
+    waiting in the outbox holds none either.
+    """
+
+    __tablename__ = "password_resets"
+    __table_args__ = (
+        sa.CheckConstraint("channel IN ('sms', 'email')", name="channel"),
+        sa.CheckConstraint("attempts >= 0", name="attempts"),
+    )
+
+    user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    channel: Mapped[str] = mapped_column(sa.String(8))
+    nonce: Mapped[str] = mapped_column(sa.String(64))
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A newer request, five wrong tries, or a completed reset void a code.
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -12,7 +12,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from marketplace.schemas.common import EmailAddress, PhoneNumber, drop_nulls
+from marketplace.schemas.common import EmailAddress, PhoneNumber, StrictBoolean, drop_nulls
 
 
 class UserSchema(Schema):
@@ -22,7 +22,11 @@ class UserSchema(Schema):
     phone = fields.String(allow_none=True)
     role = fields.String()
     locale = fields.String()
+    notify = fields.Method("notify_choice")
     created_at = fields.AwareDateTime(format="iso")
+
+    def notify_choice(self, user) -> dict:
+        return {"sms": user.notify_sms, "email": user.notify_email}
 
 
 class RegisterSchema(Schema):
@@ -64,3 +68,46 @@ class TokenRequestSchema(Schema):
 class SessionSchema(Schema):
     user = fields.Nested(UserSchema)
     token = fields.String()
+
+
+NAME_RULES = [
+    validate.Length(min=1, max=120),
+    validate.Regexp(r"\s*\S", error="Must not be blank."),
+]
+
+
+class NotifyChoiceSchema(Schema):
+    """The channels notifications go by besides the in-app list."""
+
+    sms = StrictBoolean()
+    email = StrictBoolean()
+
+
+class ProfileUpdateSchema(Schema):
+    name = fields.String(validate=NAME_RULES)
+    locale = fields.String(validate=validate.OneOf(["vi", "en"]))
+    notify = fields.Nested(NotifyChoiceSchema)
+
+    @post_load
+    def tidy(self, data, **kwargs):
+        if "name" in data:
+            data["name"] = data["name"].strip()
+        return data
+
+
+class PasswordResetRequestSchema(Schema):
+    login = fields.String(required=True, validate=validate.Length(min=1, max=254))
+
+
+class PasswordResetRequestedSchema(Schema):
+    """The same answer whether or not the login has an account."""
+
+    message = fields.String()
+
+
+class PasswordResetConfirmSchema(Schema):
+    login = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    code = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=20))
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=8, max=200)
+    )

@@ -79,3 +79,12 @@ class PaginationArgs(Schema):
     def clamp_limit(self, data, **kwargs):
         data["limit"] = min(data["limit"], MAX_LIMIT)
         return data
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON ``true`` or ``false`` only: not ``"yes"``, ``1`` or ``"true"``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ValidationError("Must be true or false.")
+        return value

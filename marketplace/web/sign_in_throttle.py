@@ -2,7 +2,10 @@
 
 The API's token endpoint and the pages' sign-in form share one budget: an attacker gets no
 extra guesses by switching between them, nor by typing one phone number in another format.
-Only failures count, so a member who signs in often is never slowed down.
+Only failures count, so a member who signs in often is never slowed down. A wrong password
+reset code is a failed sign-in too, on the same budget. Password reset requests, which send a
+text message or an e-mail each, have a budget of their own per login and per address, counting
+every request (they all answer 202).
 
 A stranger who spends an account's budget must not lock its owner out, so a device that has
 signed in to the account before is not held to the account's budget (nor to its address's):
@@ -34,10 +37,6 @@ KNOWN_DEVICE_SALT = "known-device"
 KNOWN_DEVICE_MAX_AGE = 180 * 24 * 3600
 # Accounts one device is known for (a family's shared phone), the most recent first.
 KNOWN_DEVICE_ACCOUNTS = 5
-
-
-def _failed(response) -> bool:
-    return response.status_code == FAILED
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -97,29 +96,38 @@ def _remember_device(response, identity: str) -> None:
     )
 
 
-def throttle_failed_sign_ins(typed_login: Callable[[], object]) -> Callable:
-    """Decorate a sign-in view: ``typed_login()`` reads the login from the request; only
-    answers with status ``FAILED`` count; past either budget the view answers 429.
-
-    The view answers a POST below 400 only when it signed someone in: the device is then
-    remembered for that account.
-    """
-
-    def known_device() -> bool:
-        identity = _identity(typed_login())
-        return identity is not None and _account_tag(identity) in _device().get("accounts", [])
-
+def _login_key(typed_login: Callable[[], object]) -> Callable[[], str]:
     def login_key() -> str:
         identity = _identity(typed_login())
         if identity is not None:
             return "login:" + identity
         return "address:" + get_remote_address()
 
+    return login_key
+
+
+def throttle_failed_sign_ins(
+    typed_login: Callable[[], object], *, failed_status: int = FAILED
+) -> Callable:
+    """Decorate a sign-in view: ``typed_login()`` reads the login from the request; only
+    answers with status ``failed_status`` count; past either budget the view answers 429.
+
+    The view answers a POST below 400 only when it signed someone in (or proved the account
+    theirs, as a reset code does): the device is then remembered for that account.
+    """
+
+    def failed(response) -> bool:
+        return response.status_code == failed_status
+
+    def known_device() -> bool:
+        identity = _identity(typed_login())
+        return identity is not None and _account_tag(identity) in _device().get("accounts", [])
+
     per_account = limiter.shared_limit(
         lambda: current_app.config["RATELIMIT_LOGIN_FAILURES"],
         scope="login-failures",
-        key_func=login_key,
-        deduct_when=_failed,
+        key_func=_login_key(typed_login),
+        deduct_when=failed,
         exempt_when=known_device,
         methods=["POST"],
     )
@@ -127,7 +135,7 @@ def throttle_failed_sign_ins(typed_login: Callable[[], object]) -> Callable:
         lambda: current_app.config["RATELIMIT_LOGIN_FAILURES_PER_ADDRESS"],
         scope="login-address-failures",
         key_func=get_remote_address,
-        deduct_when=_failed,
+        deduct_when=failed,
         exempt_when=known_device,
         methods=["POST"],
     )
@@ -136,7 +144,7 @@ def throttle_failed_sign_ins(typed_login: Callable[[], object]) -> Callable:
         lambda: current_app.config["RATELIMIT_LOGIN_FAILURES"],
         scope="login-device-failures",
         key_func=lambda: "device:" + _device().get("id", ""),
-        deduct_when=_failed,
+        deduct_when=failed,
         exempt_when=lambda: not known_device(),
         methods=["POST"],
     )
@@ -153,5 +161,27 @@ def throttle_failed_sign_ins(typed_login: Callable[[], object]) -> Callable:
             return response
 
         return remembering
+
+    return decorate
+
+
+def throttle_password_reset_requests(typed_login: Callable[[], object]) -> Callable:
+    """Decorate the password reset request view: every request counts, per login (however it
+    is typed, whether or not it has an account) and per address; past either, 429."""
+    per_login = limiter.shared_limit(
+        lambda: current_app.config["RATELIMIT_PASSWORD_RESET"],
+        scope="password-reset-requests",
+        key_func=_login_key(typed_login),
+        methods=["POST"],
+    )
+    per_address = limiter.shared_limit(
+        lambda: current_app.config["RATELIMIT_PASSWORD_RESET_PER_ADDRESS"],
+        scope="password-reset-address",
+        key_func=get_remote_address,
+        methods=["POST"],
+    )
+
+    def decorate(view):
+        return per_login(per_address(view))
 
     return decorate

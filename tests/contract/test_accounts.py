@@ -6,7 +6,8 @@ import pytest
 
 from tests.contract.conftest import assert_error, assert_timestamp
 
-USER_KEYS = {"id", "name", "email", "phone", "role", "locale", "created_at"}
+# v1.1 adds ``notify: {sms, email}``, the channels notifications go by.
+USER_KEYS = {"id", "name", "email", "phone", "role", "locale", "notify", "created_at"}
 
 
 def register(api, **body):

@@ -113,6 +113,11 @@ OPERATIONS = [
     ("POST", "/api/v1/shops/{shop_ref}/verify", "officer"),
     ("POST", "/api/v1/products/{product_id}/suspend", "officer"),
     ("POST", "/api/v1/products/{product_id}/reinstate", "officer"),
+    ("POST", "/api/v1/auth/password-reset", None),
+    ("POST", "/api/v1/auth/password-reset/confirm", None),
+    ("PATCH", "/api/v1/me", "buyer"),
+    ("POST", "/api/v1/notifications/read", "buyer"),
+    ("PUT", "/api/v1/shops/{ref}/follow", "buyer"),
 ]
 
 
@@ -186,6 +191,14 @@ def valid_body(method: str, template: str, product_id: str) -> dict:
             "role": "artisan",
         },
         ("POST", "/api/v1/auth/token"): {"login": "nobody@example.vn", "password": "12345678"},
+        ("POST", "/api/v1/auth/password-reset"): {"login": "nobody@example.vn"},
+        ("POST", "/api/v1/auth/password-reset/confirm"): {
+            "login": "nobody@example.vn",
+            "code": "123456",
+            "password": "mật khẩu dài",
+        },
+        ("PATCH", "/api/v1/me"): {"locale": "en", "notify": {"sms": True, "email": False}},
+        ("POST", "/api/v1/notifications/read"): {"all": True},
         ("POST", "/api/v1/shops"): {"name": "Thổ cẩm", "commune": "Vân Hồ"},
         ("POST", "/api/v1/shops/{shop_ref}/products"): {
             "title": "Khăn piêu",

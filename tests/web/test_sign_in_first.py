@@ -14,6 +14,8 @@ import pytest
 PUBLIC = {
     ("POST", "/api/v1/auth/register"),
     ("POST", "/api/v1/auth/token"),
+    ("POST", "/api/v1/auth/password-reset"),
+    ("POST", "/api/v1/auth/password-reset/confirm"),
     ("POST", "/api/v1/media/local-uploads"),  # the signed upload policy is the credential
     ("POST", "/api/v1/payments/stripe/webhook"),  # Stripe's signature is the credential
     ("POST", "/api/v1/payments/bank/webhook"),  # the bank feed's signature is the credential

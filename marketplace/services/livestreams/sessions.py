@@ -30,6 +30,7 @@ from marketplace.services.catalog.products import visible_products_clause
 from marketplace.services.catalog.shops import shop_for
 from marketplace.services.livestreams.featured import featured_products, loading_options
 from marketplace.services.livestreams.links import InvalidLivestreamUrl, check_livestream_url
+from marketplace.services.notifications import events as notifications
 from marketplace.services.permissions import can_see_shop, is_staff, require_shop_owner
 
 # A session with no end planned is taken to last this long (stale checks, calendars).
@@ -371,6 +372,8 @@ def move_livestream(
     if move == "start":
         _active_shop(livestream.shop)
     _apply_move(livestream, move, user.id, reason)
+    if move == "start":
+        notifications.livestream_started(livestream)
     db.session.commit()
     db.session.expire(livestream)
     return get_livestream(user, livestream.id)

@@ -32,9 +32,10 @@ def confirm_order(order_id: str, user: User) -> Order:
 def ship_order(order_id: str, user: User, *, carrier: str, tracking_number: str) -> Order:
     """The shop's owner hands a confirmed order to a carrier."""
     order = get_order(order_id, user)
-    move_order(order, "ship", user)
+    # Set before the move, which tells the buyer about them.
     order.carrier = carrier
     order.tracking_number = tracking_number
+    move_order(order, "ship", user)
     db.session.commit()
     return _reloaded(order_id)
 

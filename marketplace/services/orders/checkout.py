@@ -21,6 +21,7 @@ from marketplace.errors import NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Checkout, Order, Shop, User
 from marketplace.services import places
+from marketplace.services.notifications import events as notifications
 from marketplace.services.orders import bank_accounts, bank_transfer, idempotency, payments
 from marketplace.services.orders.inventory import check_stock, take_stock
 from marketplace.services.orders.lifecycle import (
@@ -202,6 +203,7 @@ def place_checkout(
                     order, accounts[shop_quote.shop.id], references.pop()
                 )
         write_checkout(checkout)
+        notifications.orders_placed(checkout.orders)
         checkout_id, total, currency = checkout.id, checkout.total, checkout.currency
         idempotency.made(RESOURCE_TYPE, checkout_id)
         _commit_keeping(checkout)

@@ -32,6 +32,7 @@ from marketplace.models import (
 )
 from marketplace.models.base import new_id, utcnow
 from marketplace.pagination import SortKey, keyset_page
+from marketplace.services.notifications import events as notifications
 from marketplace.services.orders.inventory import StockRequest
 
 BUYER, OWNER, SYSTEM = "buyer", "owner", "system"
@@ -443,4 +444,5 @@ def move_order(order: Order, action: str, actor: User | None, reason: str | None
             created_at=now,
         )
     )
+    notifications.order_moved(order, current, move.to, actor, reason)
     return current

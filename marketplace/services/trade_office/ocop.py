@@ -20,6 +20,7 @@ from marketplace.extensions import db
 from marketplace.models import Media, OcopApplication, OcopCertificate, Product, Shop, User
 from marketplace.models.base import utcnow
 from marketplace.pagination import SortKey, keyset_page
+from marketplace.services.notifications import events as notifications
 from marketplace.services.permissions import can_see_product, require_shop_owner
 from marketplace.services.trade_office import audit
 
@@ -236,6 +237,7 @@ def approve_application(
             is_current=True,
         )
     )
+    notifications.ocop_decided(application)
     audit.record(
         officer,
         "ocop.approve",
@@ -255,6 +257,7 @@ def approve_application(
 def reject_application(officer: User, application_id: str, *, reason: str) -> OcopApplication:
     """The application is closed as rejected with the officer's reason; nothing is certified."""
     application = _close_pending(application_id, officer, status="rejected", reason=reason)
+    notifications.ocop_decided(application)
     audit.record(
         officer,
         "ocop.reject",
