@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from marketplace.pagination import PaginationArgs, page_body
+from marketplace.pagination import page_body
+from marketplace.schemas.common import PaginationArgs
 from marketplace.schemas.notifications import (
     MarkReadSchema,
     NotificationListArgs,

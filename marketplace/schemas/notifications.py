@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from marketplace.pagination import PaginationArgs
-from marketplace.schemas.common import StrictBoolean
+from marketplace.schemas.common import PaginationArgs, StrictBoolean
 from marketplace.services.notifications import links
 
 MAX_IDS = 100

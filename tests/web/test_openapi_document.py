@@ -175,6 +175,8 @@ def _worst_value(schema) -> int:
         return max(len(str(value)) for value in schema["enum"] if value is not None)
     if schema.get("type") in ("integer", "number"):
         return 24
+    if schema.get("type") == "boolean":
+        return len("false")
     if schema.get("format") in ("date", "date-time"):
         return 40
     assert "maxLength" in schema, schema  # an unbounded string could not fit any limit
