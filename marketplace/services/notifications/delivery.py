@@ -30,7 +30,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -127,7 +127,7 @@ class Worker:
     settings: Settings
     channels: dict[str, Channel]
     secret_key: str
-    clock: object = None
+    clock: Callable[[], datetime] | None = None
     stop: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
