@@ -81,6 +81,7 @@ class Token(MethodView):
 class PasswordReset(MethodView):
     decorators = [throttle_password_reset_requests(_typed_login)]
 
+    @may_answer(429)
     @blp.arguments(PasswordResetRequestSchema)
     @blp.response(202, PasswordResetRequestedSchema)
     def post(self, data):
@@ -95,6 +96,7 @@ class PasswordResetConfirm(MethodView):
     # A wrong code is a failed sign-in: it spends the same budget.
     decorators = [throttle_failed_sign_ins(_typed_login, failed_status=400)]
 
+    @may_answer(429)
     @blp.arguments(PasswordResetConfirmSchema)
     @blp.response(204)
     def post(self, data):
