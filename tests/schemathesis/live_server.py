@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -19,6 +16,10 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
+# The benchmarks' server plumbing (free port, readiness, stopping a gunicorn session).
+sys.path.insert(0, str(ROOT / "bench"))
+from servers import free_port, stop, wait_ready  # noqa: E402, F401 (run.py takes them from here)
+
 DEMO_ACCOUNT_LINE = re.compile(r"^\s+(\w+)\s+(\S+@\S+)\s+(\S+)\s{3}")
 
 
@@ -91,12 +92,6 @@ def demo_passwords(output: str, logins) -> dict[str, str]:
     return passwords
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_gunicorn(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     """The app as ``make run`` serves it, in a session of its own so ``stop`` ends its workers."""
     with log.open("w") as output:
@@ -119,30 +114,6 @@ def start_gunicorn(env: dict[str, str], port: int, log: Path) -> subprocess.Pope
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-
-
-def wait_ready(server: subprocess.Popen, base: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with code {server.returncode}")
-        try:
-            if requests.get(base + "/healthz", timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"{base} did not answer /healthz within {timeout:.0f} s")
-
-
-def stop(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=5)
 
 
 def sign_in(base: str, login: str, passwords: dict[str, str]) -> str:

@@ -77,7 +77,7 @@ def main() -> int:
             base = f"http://127.0.0.1:{port}"
             server = start_gunicorn(env, port, work / "gunicorn.log")
             try:
-                wait_ready(server, base)
+                wait_ready(server, base, timeout=60)
                 tokens = {role: sign_in(base, ACCOUNTS[role], passwords) for role in ACCOUNTS}
                 results = []
                 for role in ("anonymous", *ACCOUNTS):
