@@ -13,6 +13,7 @@ GUNICORN_LIMITS := --limit-request-line 8190
 .PHONY: install run test schemathesis lint format bench clean
 
 install: $(VENV)/.installed
+	$(BIN)/python -m marketplace.i18n compile
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

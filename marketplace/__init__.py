@@ -45,7 +45,7 @@ def configure(app: Flask, overrides: dict | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from marketplace import database
+    from marketplace import database, i18n
     from marketplace.extensions import api, csrf, db, limiter, login_manager, migrate
     from marketplace.web.request_rules import register_request_rules
 
@@ -54,6 +54,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(configuration.MIGRATIONS_DIR))
     login_manager.init_app(app)
     csrf.init_app(app)
+    i18n.init_app(app)
     limiter.init_app(app)
     app.after_request(database.end_request_transaction)
     api.init_app(app)

@@ -38,6 +38,10 @@ SEEDED_TABLES = {"categories", "alembic_version"}
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "live: serves the app for real on committed data")
+    # `make install` compiles the catalogues; a catalogue edited since then is compiled here.
+    from marketplace.i18n import compile_catalogues
+
+    compile_catalogues()
 
 
 @pytest.fixture(scope="session")

@@ -27,6 +27,8 @@ MODULES = (
     "trade_office",
     "notifications",
     "pages",
+    "seller",
+    "office",
 )
 
 

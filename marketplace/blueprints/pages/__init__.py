@@ -17,12 +17,19 @@ from __future__ import annotations
 import hashlib
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, request, url_for
+from flask_babel import get_locale
+from markupsafe import Markup
 
 from marketplace.adapters.storage.base import IMMUTABLE_CACHE_CONTROL
 from marketplace.blueprints.pages import browse, session
 from marketplace.blueprints.pages.present import FILTERS
+from marketplace.i18n import PAGE_DEFAULT
+
+# Each language named in itself, so that a reader of the other one still finds theirs.
+PAGE_LANGUAGES = (("vi", "Tiếng Việt"), ("en", "English"))
 
 web = Blueprint("pages", __name__)
 
@@ -39,6 +46,8 @@ web.add_url_rule("/signout", "signout", session.signout, methods=["GET", "POST"]
 @web.record_once
 def _register_filters(state) -> None:
     state.app.jinja_env.filters.update(FILTERS)
+    # Globals rather than context: macros imported by any template can use them too.
+    state.app.jinja_env.globals.update(asset_url=asset_url, icon=icon)
 
 
 @cache
@@ -47,13 +56,31 @@ def _fingerprint(filename: str) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
-@web.app_context_processor
-def _asset_helpers() -> dict:
-    def asset_url(filename: str) -> str:
-        """A static file's URL carrying its content hash, so it can be cached for good."""
-        return url_for("static", filename=filename, v=_fingerprint(filename))
+def asset_url(filename: str) -> str:
+    """A static file's URL carrying its content hash, so it can be cached for good."""
+    return url_for("static", filename=filename, v=_fingerprint(filename))
 
-    return {"asset_url": asset_url}
+
+def icon(name: str) -> Markup:
+    """An icon of static/icons.svg, drawn in the text's colour; always put words beside it."""
+    return Markup(
+        '<svg class="icon" aria-hidden="true" focusable="false" width="24" height="24">'
+        '<use href="{}#{}"></use></svg>'
+    ).format(asset_url("icons.svg"), name)
+
+
+@web.app_context_processor
+def _language_helpers() -> dict:
+    def language_url(code: str) -> str:
+        """This page in another language (the choice is then remembered)."""
+        args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+        return f"{request.path}?{urlencode([*args, ('lang', code)])}"
+
+    return {
+        "page_language": str(get_locale() or PAGE_DEFAULT),
+        "page_languages": PAGE_LANGUAGES,
+        "language_url": language_url,
+    }
 
 
 @web.after_app_request

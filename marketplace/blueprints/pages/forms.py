@@ -1,0 +1,42 @@
+"""Pages' forms: errors beside their fields, in the page's language, and the values kept.
+
+A form that fails answers 422 with the same form, every typed value back in place (nothing is
+lost on a flaky connection) and each message next to its field.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+from marshmallow import ValidationError
+
+from marketplace.errors import DomainError
+
+FORM = "_form"  # the key of messages that belong to no single field
+
+
+def translated(message: str) -> str:
+    """A service's or schema's English message in the page's language (as is when unknown)."""
+    return gettext(message) if message else message
+
+
+def _flat(messages) -> list[str]:
+    if isinstance(messages, dict):
+        return [text for value in messages.values() for text in _flat(value)]
+    if isinstance(messages, list | tuple):
+        return [text for value in messages for text in _flat(value)]
+    return [str(messages)]
+
+
+def form_errors(error: DomainError | ValidationError, fields: set[str] | None = None) -> dict:
+    """``{field: [message, …], "_form": [...]}``; a field the form lacks goes to ``_form``."""
+    if isinstance(error, ValidationError):
+        details = error.messages if isinstance(error.messages, dict) else {FORM: error.messages}
+    elif error.details and all(isinstance(value, list) for value in error.details.values()):
+        details = error.details
+    else:
+        details = {FORM: [error.message]}
+    errors: dict[str, list[str]] = {}
+    for name, messages in details.items():
+        key = name if fields is None or name in fields else FORM
+        errors.setdefault(key, []).extend(translated(text) for text in _flat(messages))
+    return errors
