@@ -72,6 +72,9 @@ def end_request_transaction(response):
     return response
 
 
+TYPO_SIMILARITY = 0.5
+
+
 def engine_options(uri: str, *, connect_timeout: int = 5, statement_timeout: int = 10) -> dict:
     """Pool and driver options: on PostgreSQL a connection attempt, a wait for a pooled
     connection and a statement each end with an error after their timeout (seconds; a
@@ -86,7 +89,12 @@ def engine_options(uri: str, *, connect_timeout: int = 5, statement_timeout: int
         options["connect_args"] = {
             # libpq's own: covers the TCP connection and the start-up exchange (at least 2 s).
             "connect_timeout": connect_timeout,
-            "options": f"-c statement_timeout={int(statement_timeout * 1000)}",
+            "options": (
+                f"-c statement_timeout={int(statement_timeout * 1000)} "
+                # Search's typo tolerance (catalog/matching.py, `<%`): 0.5 lets words run
+                # together match ('thocam' ~ 'tho cam' is 0.5; pg_trgm's default is 0.6).
+                f"-c pg_trgm.word_similarity_threshold={TYPO_SIMILARITY}"
+            ),
         }
     return options
 

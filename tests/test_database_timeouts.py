@@ -177,5 +177,6 @@ def test_postgresql_connections_carry_the_timeouts():
     options = engine_options(
         "postgresql+psycopg://u@db.internal/x", connect_timeout=3, statement_timeout=7
     )
-    assert options["connect_args"] == {"connect_timeout": 3, "options": "-c statement_timeout=7000"}
+    assert options["connect_args"]["connect_timeout"] == 3
+    assert "-c statement_timeout=7000" in options["connect_args"]["options"]
     assert options["pool_timeout"] == 3

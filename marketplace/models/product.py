@@ -57,6 +57,14 @@ class Product(IdMixin, TimestampMixin, db.Model):
             postgresql_ops={"text_search": "gin_trgm_ops"},
             info={"only_on": "postgresql"},
         ).ddl_if(dialect="postgresql"),
+        # Typo-tolerant title search (word similarity, `<%`) on PostgreSQL.
+        sa.Index(
+            "ix_products_title_search_trgm",
+            "title_search",
+            postgresql_using="gin",
+            postgresql_ops={"title_search": "gin_trgm_ops"},
+            info={"only_on": "postgresql"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     shop_id: Mapped[str] = mapped_column(sa.ForeignKey("shops.id"))
