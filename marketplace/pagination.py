@@ -59,6 +59,14 @@ def decode_cursor(scope: str, token: str, size: int) -> list:
         raise BadRequest("The cursor is not valid for this list.", code="invalid_cursor") from exc
 
 
+def is_cursor_of(scope: str, token: str) -> bool:
+    """Whether ``token`` is a valid cursor we issued for the list ``scope``."""
+    try:
+        return _serializer().loads(token).get("s") == scope
+    except (BadSignature, ValueError, TypeError, AttributeError):
+        return False
+
+
 def after_keys(keys: list[SortKey], values: list) -> sa.ColumnElement[bool]:
     """Rows strictly after ``values`` in the ordering ``keys`` (mixed directions allowed)."""
     clauses = []

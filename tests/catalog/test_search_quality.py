@@ -97,3 +97,20 @@ def test_words_run_together_or_misspelt(client, market, q, name):
 def test_a_typo_never_brings_unrelated_products(client, market):
     if on_postgresql():
         assert set(found(client, "thocam")) == {market["scarf"].id}
+
+
+def test_typo_matches_page_on_with_their_own_cursors(client, market):
+    weaver = market["scarf"].shop
+    for n in range(4):
+        make_product(weaver, title=f"Khăn thổ cẩm số {n}")
+    every = walk(client, "/api/v1/products?q=thocam&sort=relevance", limit=2)
+    if on_postgresql():
+        assert len(every) == len(set(every)) == 5
+    else:
+        assert every == []
+
+
+def test_exact_words_filling_a_page_are_not_mixed_with_lookalikes(client, market):
+    # "mat ong" finds two products by its words: a page of two shows just them.
+    response = client.get("/api/v1/products?q=mat ong&sort=relevance&limit=2")
+    assert ids(response) == [market["honey"].id, market["pollen"].id]

@@ -4,9 +4,9 @@ A product matches ``q`` (folded: no case, no diacritics) when its folded text (t
 description, shop name) holds the whole phrase, or when every word of the query is found
 either in that text or in the name of the product's category or one above it, in Vietnamese
 or English — so ``honey`` finds *Mật ong* and ``brocade`` *Thổ cẩm*, and the words need not
-follow each other. On PostgreSQL a title that resembles the query through pg_trgm's word
-similarity matches too, which forgives words run together (``thocam``, ``matong``) and small
-slips (``tho cma``); SQLite keeps the substring match.
+follow each other. On PostgreSQL, when that finds less than a page, a title that resembles the
+query through pg_trgm's word similarity matches too, which forgives words run together
+(``thocam``, ``matong``) and small slips (``tho cma``); SQLite keeps the substring match.
 
 Ranks, best first: the title starts with the phrase (0), holds it (1), the text holds it (2),
 anything else that matched (3).
@@ -110,8 +110,14 @@ def _typo_tolerant() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
-def matches(folded: str) -> sa.ColumnElement[bool]:
-    """The filter for the folded query ``folded`` (non-empty)."""
+def forgives_typos(folded: str) -> bool:
+    """Whether a search for ``folded`` may also look for titles that resemble it."""
+    return _typo_tolerant() and len(folded.replace(" ", "")) >= MIN_FUZZY
+
+
+def matches(folded: str, *, typos: bool = False) -> sa.ColumnElement[bool]:
+    """The filter for the folded query ``folded`` (non-empty); with ``typos``, titles that
+    resemble it match too (see forgives_typos)."""
     terms = words(folded)
     if len(terms) > 1 and all(len(term) >= MIN_WORD for term in terms):
         clause = sa.or_(
@@ -119,7 +125,7 @@ def matches(folded: str) -> sa.ColumnElement[bool]:
         )
     else:
         clause = _found(folded)
-    if _typo_tolerant() and len(folded.replace(" ", "")) >= MIN_FUZZY:
+    if typos and forgives_typos(folded):
         clause = sa.or_(clause, _resembles(folded, several_words=len(terms) > 1))
     return clause
 

@@ -17,6 +17,7 @@ from marketplace.models import Product, Shop
 from marketplace.pagination import (
     SortKey,
     decode_cursor,
+    is_cursor_of,
     keyset_page,
     keyset_window,
     page_and_cursor,
@@ -58,8 +59,6 @@ def search_products(
     folded = fold(q)
     sort = sort or "newest"
     filters = []
-    if folded:
-        filters.append(matching.matches(folded))
     if shop:
         filters.append(sa.or_(Shop.id == shop, Shop.slug == shop))
     if commune:
@@ -72,7 +71,43 @@ def search_products(
         filters.append(Product.price >= min_price)
     if max_price is not None:
         filters.append(Product.price <= max_price)
-    scope = f"products:{sort}"
+    if not folded:
+        return _page(filters, sort, f"products:{sort}", limit=limit, cursor=cursor)
+    # Titles that merely resemble the query are looked for only when the words themselves find
+    # less than a page: judging every row's similarity costs ten times a substring match.
+    # The cursors of such a list carry their own scope, so its later pages keep looking.
+    typos_scope = f"products:{sort}:typos"
+    typos = bool(cursor) and is_cursor_of(typos_scope, cursor)
+    scope = typos_scope if typos else f"products:{sort}"
+    found = _page(
+        [*filters, matching.matches(folded, typos=typos)],
+        sort,
+        scope,
+        folded=folded,
+        limit=limit,
+        cursor=cursor,
+    )
+    if cursor or typos or len(found[0]) >= limit or not matching.forgives_typos(folded):
+        return found
+    return _page(
+        [*filters, matching.matches(folded, typos=True)],
+        sort,
+        typos_scope,
+        folded=folded,
+        limit=limit,
+        cursor=None,
+    )
+
+
+def _page(
+    filters: list,
+    sort: str,
+    scope: str,
+    *,
+    folded: str = "",
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Product], str | None]:
     if sort == "relevance" and folded:
         return _ranked_page(filters, folded, scope=scope, limit=limit, cursor=cursor)
     keys = _sort_keys(sort)
