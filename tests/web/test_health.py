@@ -7,9 +7,10 @@ import redis
 
 from marketplace import create_app
 from marketplace.extensions import db
+from tests.factories.services import redis_url_of_this_run
 from tests.factories.storage import use_s3
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_URL = redis_url_of_this_run()
 
 
 def assert_ready(response, checks: dict) -> None:

@@ -8,8 +8,9 @@ import pytest
 import redis
 
 from marketplace import create_app
+from tests.factories.services import redis_url_of_this_run
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_URL = redis_url_of_this_run()
 
 
 pytestmark = pytest.mark.usefixtures("restore_limiter")

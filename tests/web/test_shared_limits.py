@@ -19,10 +19,11 @@ import pytest
 import redis
 import requests
 
+from tests.factories.services import redis_url_of_this_run
 from tests.factories.storage import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = "redis://127.0.0.1:6379/14"
+REDIS_URL = redis_url_of_this_run()
 READY_DEADLINE_SECONDS = 90
 
 pytestmark = pytest.mark.live
