@@ -2,8 +2,8 @@
 
 from marketplace.models.audit import AuditEntry
 from marketplace.models.bank import BankTransaction, ShopBankAccount
-from marketplace.models.cart import CartItem
 from marketplace.models.base import db
+from marketplace.models.cart import CartItem
 from marketplace.models.livestream import (
     Livestream,
     LivestreamClaim,

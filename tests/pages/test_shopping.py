@@ -120,7 +120,9 @@ def test_cannot_add_what_is_not_on_sale(client, world):
 
 
 def test_the_session_cart_joins_the_account_at_sign_in(client, world):
-    db.session.add(CartItem(user_id=world["buyer"].id, variant_id=variant_of(world["tea"]), quantity=1))
+    db.session.add(
+        CartItem(user_id=world["buyer"].id, variant_id=variant_of(world["tea"]), quantity=1)
+    )
     db.session.commit()
     add(client, world["tea"], "2")
     add(client, world["scarf"])

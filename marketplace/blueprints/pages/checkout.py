@@ -64,7 +64,9 @@ def _defaults(user) -> dict:
             country=last.get("country") or places.VIETNAM,
         )
         if form["country"] == places.VIETNAM:
-            form.update(province=last.get("province_code") or "", commune=last.get("commune_code") or "")
+            form.update(
+                province=last.get("province_code") or "", commune=last.get("commune_code") or ""
+            )
         else:
             form.update(province=last.get("province") or "", commune=last.get("commune") or "")
     return form
@@ -114,7 +116,9 @@ def _page(form, view, *, errors=None, line_errors=None, key=None, status=200):
     if province is not None:
         communes = places.communes(province.code)
         form = {**form, "province": province.code}
-    methods = [m for m in (view.quote.payment_methods if view.quote else PAGE_METHODS) if m in PAGE_METHODS]
+    methods = [
+        m for m in (view.quote.payment_methods if view.quote else PAGE_METHODS) if m in PAGE_METHODS
+    ]
     page = render_template(
         "pages/checkout.html",
         form=form,
@@ -215,8 +219,16 @@ def _explained(exc: DomainError, view: carts.CartView, form: dict) -> tuple[dict
     elif exc.code == "shipping_unavailable":
         errors["_form"] = [_("A shop in your cart does not deliver to this address.")]
     elif exc.code in ("unknown_province", "unknown_commune", "invalid_country"):
-        field = {"unknown_province": "province", "unknown_commune": "commune"}.get(exc.code, "country")
-        errors[field] = [_("Choose a commune or ward of this province.") if field == "commune" else _("Choose a province or city.") if field == "province" else _("Choose a country.")]
+        field = {"unknown_province": "province", "unknown_commune": "commune"}.get(
+            exc.code, "country"
+        )
+        errors[field] = [
+            _("Choose a commune or ward of this province.")
+            if field == "commune"
+            else _("Choose a province or city.")
+            if field == "province"
+            else _("Choose a country.")
+        ]
     elif exc.code in ("request_in_progress", "idempotency_key_reused"):
         errors["_form"] = [_("This order is already being placed. Look in My orders in a moment.")]
     elif exc.code == "totals_changed":
@@ -261,7 +273,9 @@ def _submit():
         db.session.rollback()
         view = _view(form, expected)
         errors, line_errors = _explained(exc, view, form)
-        page = _page(form, view, errors=errors, line_errors=line_errors, key=key, status=_status(exc))
+        page = _page(
+            form, view, errors=errors, line_errors=line_errors, key=key, status=_status(exc)
+        )
         return page
     return redirect(url_for("pages.order", order_id=first_order_id, placed=1), 303)
 

@@ -12,6 +12,7 @@ pages keep them) and join the account at sign-in, quantities added (``merge_into
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -94,14 +95,16 @@ def save(user_id: str, before: Lines, after: Lines) -> None:
     gone = [variant_id for variant_id in before if variant_id not in after]
     if gone:
         db.session.execute(
-            sa.delete(CartItem).where(
-                CartItem.user_id == user_id, CartItem.variant_id.in_(gone)
-            )
+            sa.delete(CartItem).where(CartItem.user_id == user_id, CartItem.variant_id.in_(gone))
         )
-    for variant_id, quantity in after.items():
+    for position, (variant_id, quantity) in enumerate(after.items()):
         if variant_id not in before:
+            # A microsecond apart, so that lines added together keep their order.
+            added_at = now + timedelta(microseconds=position)
             db.session.add(
-                CartItem(user_id=user_id, variant_id=variant_id, quantity=quantity, added_at=now)
+                CartItem(
+                    user_id=user_id, variant_id=variant_id, quantity=quantity, added_at=added_at
+                )
             )
         elif before[variant_id] != quantity:
             db.session.execute(
