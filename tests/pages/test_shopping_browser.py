@@ -259,7 +259,8 @@ def test_bank_transfer_shows_the_vietqr_code(shopper, market):
     qr = session.page.locator("img.qr")
     expect(qr).to_be_visible()
     session.page.wait_for_function(
-        "() => { const i = document.querySelector('img.qr'); return i.complete && i.naturalWidth > 0; }"
+        "() => { const i = document.querySelector('img.qr'); "
+        "return i.complete && i.naturalWidth > 0; }"
     )
     expect(session.page.locator(".qr-box")).to_contain_text("265.000 ₫")  # 2 × 120 + 25
     fits(session, 390)
