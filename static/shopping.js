@@ -7,8 +7,15 @@
   if (!province || !commune || province.tagName !== "SELECT" || !province.dataset.communes) return;
   var first = commune.options[0];
   var choose = commune.dataset.choose || (first ? first.textContent : "");
+  var stale = document.getElementById("stale");
   province.addEventListener("change", function () {
     var code = province.value;
+    // Shipping depends on the province: the total shown is for the one before.
+    if (stale) {
+      stale.hidden = false;
+      var total = document.querySelector(".grand");
+      if (total) total.hidden = true;
+    }
     commune.length = 0;
     var placeholder = document.createElement("option");
     placeholder.value = "";

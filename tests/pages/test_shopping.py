@@ -292,3 +292,34 @@ def test_idempotency_keys_of_pages_are_the_users(client, world):
     client.post("/checkout", data=form)
     key = db.session.scalar(db.select(IdempotencyKey))
     assert key.key == form["idempotency_key"] and key.response_status == 201
+
+
+def test_a_total_that_moved_with_the_address_is_asked_again(client, world):
+    world["shops"][1].local_shipping_fee = 10000  # the brocade shop, in Sơn La
+    db.session.commit()
+    sign_in(client, "mai@example.test", PASSWORD)
+    add(client, world["scarf"])
+    form = checkout_form(client)  # shown for Hà Nội: 150.000 + 30.000
+    assert form["expected_total"] == "180000"
+    response = client.post("/checkout", data=form)  # to Sơn La: 150.000 + 10.000
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Tổng tiền đã đổi theo địa chỉ." in page and "160.000 ₫" in page
+    assert db.session.scalar(db.select(db.func.count()).select_from(Order)) == 0
+    again = client.post("/checkout", data={**form, "expected_total": "160000"})
+    assert again.status_code == 303
+
+
+def test_lines_that_cannot_be_bought_stay_in_the_cart(client, world):
+    sign_in(client, "mai@example.test", PASSWORD)
+    add(client, world["tea"])
+    add(client, world["scarf"])
+    world["scarf"].variants[0].stock = 0
+    db.session.commit()
+    page = client.get("/checkout").get_data(as_text=True)
+    assert "vẫn để trong giỏ" in page and "Khăn thổ cẩm" in page
+    response = client.post("/checkout", data=checkout_form(client))
+    assert response.status_code == 303
+    assert [o.shop_id for o in db.session.scalars(db.select(Order))] == [world["shops"][0].id]
+    left = db.session.scalars(db.select(CartItem.variant_id)).all()
+    assert left == [variant_of(world["scarf"])]
