@@ -23,6 +23,7 @@ from marketplace.models import CartItem, Order, ProductVariant
 from marketplace.services.orders import bank_accounts
 from tests.factories import PASSWORD, make_product, make_shop, make_user
 from tests.factories.bank import account
+from tests.factories.pages import add_photo
 from tests.pages.conftest import PHONE, PhoneSession
 
 pytestmark = pytest.mark.live
@@ -318,6 +319,7 @@ def test_cart_and_checkout_with_the_keyboard(shopper, market):
 def test_cart_first_load_weight_and_axe(shopper, market, live_server):
     buyer = make_user(name="Quàng Văn Dũng", email="dung@example.test")
     for product in (market["tea"], market["scarf"]):
+        add_photo(product)
         db.session.add(CartItem(user_id=buyer.id, variant_id=product.variants[0].id, quantity=1))
     db.session.commit()
     session = shopper(PHONE)
@@ -336,6 +338,7 @@ def test_cart_first_load_weight_and_axe(shopper, market, live_server):
     print(f"/cart first load: {transferred} bytes in {len(sizes)} requests")
     assert 0 < transferred <= PAGE_WEIGHT_LIMIT
     expect(session.page.locator(".shop-part")).to_have_count(2)
+    expect(session.page.locator("img.pic")).to_have_count(2)
     shot(session, "10-cart-signed-in-390")
     no_serious_violations(session, "cart")
     session.visit("/orders")

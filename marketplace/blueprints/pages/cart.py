@@ -17,11 +17,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from marketplace.blueprints.pages.present import image_box
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.schemas.products import ProductSchema
 from marketplace.services import places
+from marketplace.services.catalog.product_views import product_views
 from marketplace.services.orders import cart as carts
 
+PRODUCTS = ProductSchema()
 SESSION_CART = "cart"
 SESSION_DESTINATION = "ship_to"
 
@@ -157,12 +161,19 @@ def view_for(lines: carts.Lines, province_code: str) -> carts.CartView:
     return view
 
 
+def pictures_of(view: carts.CartView) -> dict[str, dict]:
+    """Each line's product's first picture (its thumbnail), by product id."""
+    shown = PRODUCTS.dump(product_views(carts.products_of(view)), many=True)
+    return {p["id"]: image_box(p["images"][0], "thumb") for p in shown if p["images"]}
+
+
 def _cart_page(errors: dict | None = None, typed: dict | None = None):
     code = destination_code()
     view = view_for(current_lines(), code)
     return render_template(
         "pages/cart.html",
         view=view,
+        pictures=pictures_of(view),
         provinces=places.provinces(),
         destination=code,
         added=request.args.get("added"),

@@ -111,6 +111,9 @@ def _view(form: dict, expected: dict | None = None) -> carts.CartView:
 
 
 def _page(form, view, *, errors=None, line_errors=None, key=None, status=200):
+    if view.error is not None and not errors:
+        # The quote refused this cart for this address (a shop that does not deliver there).
+        errors, line_errors = _explained(view.error, view, form)
     communes = ()
     province = places.find_province(form["province"]) if form["country"] == "VN" else None
     if province is not None:
