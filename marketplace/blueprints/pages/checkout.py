@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.blueprints.pages.access import signed_in
+from marketplace.blueprints.pages.card import cards_on_pages
 from marketplace.blueprints.pages.present import phone_text
 from marketplace.errors import Conflict, DomainError
 from marketplace.extensions import db
@@ -36,8 +37,14 @@ from marketplace.services.phones import InvalidPhone, normalise_phone
 
 FIELDS = ("name", "phone", "line1", "province", "commune", "country", "payment_method", "note")
 LIMITS = {"name": 120, "phone": 40, "line1": 200, "province": 120, "commune": 120, "note": 1000}
-# Card payments need the provider's page to take the card, not built into these pages yet.
 PAGE_METHODS = ("cod", "bank_transfer")
+
+
+def page_methods() -> tuple[str, ...]:
+    """What the pages offer: cards only when Stripe.js can take them (pages/card.py)."""
+    return (*PAGE_METHODS, "stripe") if cards_on_pages() else PAGE_METHODS
+
+
 WAIT_FOR_FIRST_SUBMIT_SECONDS = 15
 
 
@@ -119,9 +126,8 @@ def _page(form, view, *, errors=None, line_errors=None, key=None, status=200):
     if province is not None:
         communes = places.communes(province.code)
         form = {**form, "province": province.code}
-    methods = [
-        m for m in (view.quote.payment_methods if view.quote else PAGE_METHODS) if m in PAGE_METHODS
-    ]
+    offered = page_methods()
+    methods = [m for m in (view.quote.payment_methods if view.quote else offered) if m in offered]
     page = render_template(
         "pages/checkout.html",
         form=form,
@@ -178,7 +184,7 @@ def _checked(form: dict) -> tuple[dict, dict]:
             province = places.find_province(form["province"])
             if len(places.commune_matches(province.code, form["commune"])) != 1:
                 fail("commune", _("Choose a commune or ward of this province."))
-    if form["payment_method"] not in PAGE_METHODS:
+    if form["payment_method"] not in page_methods():
         fail("payment_method", _("Choose how to pay."))
     address = {name: form[name] for name in ("name", "phone", "line1", "province", "commune")}
     address["country"] = form["country"]
@@ -269,7 +275,7 @@ def _submit():
     if errors:
         return _page(form, _view(form, expected), errors=errors, key=key, status=422)
     try:
-        first_order_id = _place_once(key, form, address, expected)
+        made = _place_once(key, form, address, expected)
     except EmptyCart:
         return redirect(url_for("pages.cart"), 303)
     except DomainError as exc:
@@ -280,7 +286,9 @@ def _submit():
             form, view, errors=errors, line_errors=line_errors, key=key, status=_status(exc)
         )
         return page
-    return redirect(url_for("pages.order", order_id=first_order_id, placed=1), 303)
+    if form["payment_method"] == "stripe":
+        return redirect(url_for("pages.card_pay", checkout_id=made["id"]), 303)
+    return redirect(url_for("pages.order", order_id=made["orders"][0]["id"], placed=1), 303)
 
 
 class EmptyCart(Exception):
@@ -311,13 +319,13 @@ def _claim(user, key: str):
             time.sleep(0.2)
 
 
-def _place_once(key: str, form: dict, address: dict, expected: dict) -> str:
+def _place_once(key: str, form: dict, address: dict, expected: dict) -> dict:
     """Place the checkout once for this key: a second submit of the same form waits for the
-    first and answers as it did. Returns the first order's id."""
+    first and answers as it did. Returns what it made (``_made``)."""
     user = current_user._get_current_object()
     claim = _claim(user, key)
     if claim.replay is not None:
-        return _first_order(claim.replay)
+        return _made(claim.replay)
     try:
         with idempotency.holding(claim):
             answer = claim.resume() if claim.resume is not None else None
@@ -348,12 +356,14 @@ def _place_once(key: str, form: dict, address: dict, expected: dict) -> str:
         idempotency.release_unless_made(claim)
         raise
     idempotency.record(claim, *answer)
-    return _first_order(answer)
+    return _made(answer)
 
 
-def _first_order(answer: idempotency.Answer) -> str:
+def _made(answer: idempotency.Answer) -> dict:
+    """The checkout's id and its orders' (``{"id", "orders": [{"id"}…]}``), from this page's
+    answer or the API's (a retry answered from what the first request made)."""
     _status_code, body = answer
-    return body["orders"][0]["id"]
+    return body
 
 
 def register(web) -> None:

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.blueprints.pages.access import signed_in
+from marketplace.blueprints.pages.card import cards_on_pages
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.schemas.orders import OrderSchema
@@ -74,6 +75,7 @@ def _order_page(order, *, errors=None, reason="", status=200):
         moves=_moves(order),
         siblings=siblings,
         placed=request.args.get("placed") == "1",
+        card_payable=cards_on_pages(),
         errors=errors or {},
         reason=reason,
     )
