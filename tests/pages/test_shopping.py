@@ -3,7 +3,9 @@ delivery or bank transfer, my orders with cancel and "received" — through the 
 
 from __future__ import annotations
 
+import json
 import re
+import time
 
 import pytest
 
@@ -323,3 +325,24 @@ def test_lines_that_cannot_be_bought_stay_in_the_cart(client, world):
     assert [o.shop_id for o in db.session.scalars(db.select(Order))] == [world["shops"][0].id]
     left = db.session.scalars(db.select(CartItem.variant_id)).all()
     assert left == [variant_of(world["scarf"])]
+
+
+def test_a_second_submit_while_the_first_runs_waits_then_says_so(client, world, monkeypatch):
+    from marketplace.blueprints.pages import checkout as page
+    from marketplace.services.orders import idempotency
+
+    monkeypatch.setattr(page, "WAIT_FOR_FIRST_SUBMIT_SECONDS", 0.3)
+    sign_in(client, "mai@example.test", PASSWORD)
+    add(client, world["tea"])
+    form = checkout_form(client)
+    # The first submit of this very form holds its key and has not answered yet.
+    fields = sorted((k, v) for k, v in form.items() if k != "csrf_token")
+    body = json.dumps([list(pair) for pair in fields]).encode()
+    fingerprint = idempotency.fingerprint("POST", "/checkout", body)
+    idempotency.claim(world["buyer"].id, form["idempotency_key"], fingerprint)
+    started = time.monotonic()
+    response = client.post("/checkout", data=form)
+    assert time.monotonic() - started >= 0.3  # it waited for the first (same form, same key)
+    assert response.status_code == 409
+    assert "Đơn này đang được đặt." in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Order)) == 0
