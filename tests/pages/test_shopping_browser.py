@@ -241,7 +241,7 @@ def test_cash_on_delivery_journey(shopper, market, viewport, scripts):
     session.assert_clean()
 
 
-def test_bank_transfer_shows_the_vietqr_code(shopper, market):
+def test_bank_transfer_shows_the_vietqr_code(shopper, market, browser):
     for n, shop in enumerate(market["shops"]):
         bank_accounts.set_bank_account(shop, account(n))
     buyer = make_user(name="Hà Văn Tú", email="tu@example.test")
@@ -267,7 +267,29 @@ def test_bank_transfer_shows_the_vietqr_code(shopper, market):
     fits(session, 390)
     shot(session, "07-bank-transfer-qr-390")
     no_serious_violations(session, "order with QR")
+    print(f"order page with its QR, first load: {cold_weight(browser, session)} bytes")
     session.assert_clean()
+
+
+def cold_weight(browser, session: PhoneSession) -> int:
+    """Bytes the page now shown takes on a cold cache (the same session cookie)."""
+    state = session.page.context.storage_state()
+    context = browser.new_context(viewport=PHONE, locale="vi-VN", storage_state=state)
+    try:
+        page = context.new_page()
+        weights: list[int] = []
+        page.on(
+            "requestfinished",
+            lambda r: weights.append(
+                r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"]
+            ),
+        )
+        page.goto(session.page.url)
+        page.wait_for_load_state("networkidle")
+        assert 0 < sum(weights) <= PAGE_WEIGHT_LIMIT
+        return sum(weights)
+    finally:
+        context.close()
 
 
 def test_the_journey_in_english(shopper, market):
@@ -316,7 +338,7 @@ def test_cart_and_checkout_with_the_keyboard(shopper, market):
     session.assert_clean()
 
 
-def test_cart_first_load_weight_and_axe(shopper, market, live_server):
+def test_first_load_weights_and_axe(shopper, market, browser, live_server):
     buyer = make_user(name="Quàng Văn Dũng", email="dung@example.test")
     for product in (market["tea"], market["scarf"]):
         add_photo(product)
@@ -340,7 +362,11 @@ def test_cart_first_load_weight_and_axe(shopper, market, live_server):
     expect(session.page.locator(".shop-part")).to_have_count(2)
     expect(session.page.locator("img.pic")).to_have_count(2)
     shot(session, "10-cart-signed-in-390")
-    no_serious_violations(session, "cart")
+    print("axe on /cart, other impacts:", no_serious_violations(session, "cart"))
+    # The checkout and my orders, each on a cold cache too (the same session cookie).
+    for path in ("/checkout", "/orders"):
+        session.visit(path)
+        print(f"{path} first load: {cold_weight(browser, session)} bytes")
     session.visit("/orders")
     no_serious_violations(session, "orders (empty)")
     session.assert_clean()
