@@ -87,6 +87,10 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY"),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET"),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE"),
+        # The pages take cards with Stripe.js on one page (/checkouts/<id>/pay): unset, the
+        # pages offer no card payment (the API still does).
+        "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY") or None,
+        "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
         "PAYMENT_TIMEOUT_MINUTES": _env_int("PAYMENT_TIMEOUT_MINUTES", 30),
         "BANK_TRANSFER_TIMEOUT_HOURS": _env_int("BANK_TRANSFER_TIMEOUT_HOURS", 24),
         "BANK_WEBHOOK_SECRET": os.environ.get("BANK_WEBHOOK_SECRET") or None,

@@ -3,6 +3,7 @@
 from marketplace.models.audit import AuditEntry
 from marketplace.models.bank import BankTransaction, ShopBankAccount
 from marketplace.models.base import db
+from marketplace.models.cart import CartItem
 from marketplace.models.livestream import (
     Livestream,
     LivestreamClaim,
@@ -29,6 +30,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "BankTransaction",
+    "CartItem",
     "Category",
     "Checkout",
     "Collection",

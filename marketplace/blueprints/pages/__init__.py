@@ -8,6 +8,10 @@ GET       /collections/<slug>       a collection curated by the trade office
 GET       /t/<trace_code>           where a product comes from: the page its label's QR code opens
 GET POST  /signin                   sign in with email or phone and password (session cookie)
 GET POST  /signout                  sign out (GET asks, POST does it)
+GET POST  /cart, /cart/items…       the cart (pages/cart.py)
+GET POST  /checkout                 the checkout form (pages/checkout.py)
+GET       /checkouts/<id>/pay       pay a card checkout with Stripe.js (pages/card.py)
+GET POST  /orders…                  my orders, cancel, received (pages/orders.py)
 
 No scripts and no inline styles (the pages' CSP forbids both); one stylesheet, fingerprinted.
 """
@@ -24,7 +28,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from marketplace.adapters.storage.base import IMMUTABLE_CACHE_CONTROL
-from marketplace.blueprints.pages import browse, session
+from marketplace.blueprints.pages import browse, card, cart, checkout, orders, session
 from marketplace.blueprints.pages.present import FILTERS
 from marketplace.i18n import PAGE_DEFAULT
 
@@ -41,6 +45,8 @@ web.add_url_rule("/collections/<ref>", "collection", browse.collection)
 web.add_url_rule("/t/<trace_code>", "trace", browse.trace)
 web.add_url_rule("/signin", "signin", session.signin, methods=["GET", "POST"])
 web.add_url_rule("/signout", "signout", session.signout, methods=["GET", "POST"])
+for _area in (cart, checkout, card, orders):
+    _area.register(web)
 
 
 @web.record_once

@@ -13,7 +13,9 @@ from flask import redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from marketplace.blueprints.pages.cart import take_session_cart
 from marketplace.services import accounts
+from marketplace.services.orders import cart as carts
 from marketplace.web.sign_in_throttle import FAILED, throttle_failed_sign_ins
 
 
@@ -62,10 +64,17 @@ def signin():
         typed = request.form.get("login", "")[:254]
         page = render_template("pages/signin.html", next=target, login=typed, failed=True)
         return page, FAILED
-    # Nothing from before signing in (an earlier account, its CSRF token) carries over.
+    start_session(user)
+    return redirect(target)
+
+
+def start_session(user) -> None:
+    """Sign ``user`` in on a fresh session: nothing from before (an earlier account, its CSRF
+    token) carries over but the cart, which joins the account's (quantities added)."""
+    kept = take_session_cart()
     session.clear()
     login_user(user)
-    return redirect(target)
+    carts.merge_into(user.id, kept)
 
 
 def signout():
