@@ -1,14 +1,14 @@
 """Shopping: signed-in buyers' carts, kept across devices.
 
 Revision ID: shopping_0001
-Revises: notifications_0001
+Revises: catalog_0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "shopping_0001"
-down_revision = "notifications_0001"
+down_revision = "catalog_0003"
 branch_labels = None
 depends_on = None
 
