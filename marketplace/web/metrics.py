@@ -85,7 +85,6 @@ class QueueCollector:
 
     def collect(self):
         counts = queue_counts()
-        db.session.rollback()
         due = GaugeMetricFamily(
             f"{metrics.PREFIX}_notifications_due",
             "Notification deliveries due now and not yet sent.",

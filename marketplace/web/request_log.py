@@ -72,6 +72,22 @@ def _formatter(fmt: str) -> logging.Formatter:
     return logging.Formatter(TEXT_FORMAT)
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a record comes (a test's capture, a service's
+    journal), not to the stream that was there when it was installed."""
+
+    def __init__(self):
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
 def configure_logging(fmt: str, stream=None, level: int = logging.INFO) -> logging.Handler:
     """Send every record of the process to ``stream`` (stderr) in ``fmt``; once per process:
     a second call replaces the handler the first installed, and leaves others alone."""
@@ -81,7 +97,7 @@ def configure_logging(fmt: str, stream=None, level: int = logging.INFO) -> loggi
     for handler in list(root.handlers):
         if getattr(handler, _OURS, False):
             root.removeHandler(handler)
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     setattr(handler, _OURS, True)
     handler.setFormatter(_formatter(fmt))
     handler.addFilter(RequestIdFilter())
