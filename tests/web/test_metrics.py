@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 import requests
-from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from marketplace.extensions import db
 from marketplace.models import NotificationDelivery
 from marketplace.models.base import utcnow
-from tests.factories import make_product, make_user
+from tests.factories import make_product
 from tests.factories.orders import checkout_body, line, post_checkout
 from tests.factories.storage import free_port
 
