@@ -9,9 +9,14 @@ reports the server's counts. Nothing here knows of HTTP: services import it free
 
 from __future__ import annotations
 
+import os
+
 from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 
 PREFIX = "chophien"
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # Each value below opens its file there as it is made.
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 # No ``*_created`` series beside each counter: they double the scrape for nothing we read.
 disable_created_metrics()
 
