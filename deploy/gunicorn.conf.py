@@ -48,6 +48,9 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # how many hops it believes).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = "cho-phien"
+# gunicorn 27's control socket sits at one path per user (~/.gunicorn): several servers on a
+# host would take it from each other. Nothing of ours uses it (systemd signals the master).
+control_socket_disable = True
 
 if (
     os.environ.get(

@@ -117,8 +117,11 @@ def nginx_main_config(tmp_path: Path, site: str) -> Path:
     as the current user with everything under ``tmp_path``."""
     (tmp_path / "site.conf").write_text(site)
     main = tmp_path / "nginx.conf"
+    # As root, nginx's workers would run as nobody, who cannot enter the test's folders.
+    user = "user root;" if os.geteuid() == 0 else ""
     main.write_text(
         f"""
+{user}
 worker_processes 1;
 pid {tmp_path}/nginx.pid;
 error_log {tmp_path}/error.log warn;
