@@ -554,10 +554,10 @@ def test_two_hosts_one_killed_under_load(cluster, request):
         "buyers_who_waited_for_a_dead_request_s_key": sum(
             1 for o in retried if "in_progress" in o["attempts"]
         ),
-        "retry_attempts": [o["attempts"] for o in retried],
+        "retry_attempts": [" → ".join(map(str, o["attempts"])) for o in retried],
         "duplicate_checkouts": duplicates,
         "photos_uploaded_under_load": len(uploaded),
-        "failed_sign_ins_across_hosts": failures,
+        "failed_sign_ins_across_hosts": " ".join(map(str, failures)),
     }
     (cluster.logs / "hosts-report.json").write_text(json.dumps(report, indent=2))
     sample_metrics = "\n".join(
