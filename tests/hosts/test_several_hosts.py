@@ -577,7 +577,7 @@ def test_two_hosts_one_killed_under_load(cluster, request):
     )
     capture = request.config.pluginmanager.getplugin("capturemanager")
     with capture.global_and_fixture_disabled():
-        print("\n== several hosts: figures\n" + json.dumps(report, indent=2))
+        print("\n== several hosts: figures\n" + json.dumps(report, indent=2, ensure_ascii=False))
         print("== a request line of host b's JSON log\n" + (log_lines[-1] if log_lines else "-"))
         print("== /metrics of host b (excerpt)\n" + sample_metrics)
     assert by_kind.get("browse", 0) > 100

@@ -260,3 +260,21 @@ def test_counts_add_up_across_two_gunicorn_workers(gunicorn_two_workers, auth):
         )
         assert value(parsed, "chophien_db_pool_connections_capacity") >= 2
     assert requests.get(f"{base}/metrics", timeout=30).status_code == 404
+
+
+def test_bank_feed_credits_are_counted_by_outcome(client, token, app_config):
+    from tests.factories.bank import WEBHOOK_SECRET, credit, deliver
+
+    app_config(BANK_WEBHOOK_SECRET=WEBHOOK_SECRET)
+    before = scrape(client)
+    unknown = credit("999999999", 150000, "CP NOTHING")
+    assert deliver(client, unknown).status_code == 200
+    assert deliver(client, unknown).status_code == 200  # the feed sends it again
+    after = scrape(client)
+
+    def grew(outcome):
+        name, labels = "chophien_payments_total", {"method": "bank_transfer", "outcome": outcome}
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert grew("unmatched") == 1
+    assert grew("duplicate") == 1
