@@ -12,7 +12,9 @@ import shutil
 import tempfile
 
 # Where every worker keeps its metrics for /metrics to add up. Set before the app (and so
-# prometheus_client) is imported by the workers; emptied when the server starts (on_starting).
+# prometheus_client) is imported by the workers; emptied when the server starts (on_starting),
+# and removed when it stops if it is the temporary folder chosen here.
+_MADE_HERE = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
 os.environ.setdefault(
     "PROMETHEUS_MULTIPROC_DIR",
     os.path.join(tempfile.gettempdir(), f"cho-phien-metrics-{os.getpid()}"),
@@ -100,3 +102,8 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _MADE_HERE:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
