@@ -33,6 +33,9 @@ log = logging.getLogger("marketplace.request")
 FORMATS = ("json", "text")
 TEXT_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
 JSON_FIELDS = "%(levelname)s %(name)s %(message)s"
+# Libraries whose INFO records say nothing an operator needs (botocore: "Found credentials in
+# environment variables." for every new client).
+QUIET_LIBRARIES = ("botocore", "boto3", "urllib3", "s3transfer")
 # The attribute marking the handler this module installed, so that it is installed once.
 _OURS = "_marketplace_handler"
 
@@ -103,6 +106,8 @@ def configure_logging(fmt: str, stream=None, level: int = logging.INFO) -> loggi
     handler.addFilter(RequestIdFilter())
     root.addHandler(handler)
     root.setLevel(level)
+    for chatty in QUIET_LIBRARIES:
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     return handler
 
 
