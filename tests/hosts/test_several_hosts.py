@@ -140,7 +140,7 @@ class Cluster:
 
 
 @pytest.fixture
-def cluster(hosts_possible, database_url, tmp_path):
+def cluster(hosts_possible, database_url, tmp_path, monkeypatch):
     nginx = hosts_possible
     logs = tmp_path
     net = HostNetwork(HOSTS)
@@ -161,7 +161,8 @@ def cluster(hosts_possible, database_url, tmp_path):
         started.append(moto)
         s3 = S3Server(f"http://{net.gateway}:{s3_port}")
         _wait_for(lambda: requests.get(f"{s3.endpoint_url}/moto-api/", timeout=1), "moto")
-        os.environ.update(AWS_ENV)
+        for name, value in AWS_ENV.items():  # boto3's credentials, for this test only
+            monkeypatch.setenv(name, value)
         s3.client().create_bucket(
             Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
         )
