@@ -42,15 +42,30 @@ def configure(app: Flask, overrides: dict | None) -> None:
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    configure_observability(app)
+
+
+def configure_observability(app: Flask) -> None:
+    """Logs (one line per request, JSON or text) and metrics; first of the request hooks, so
+    that every request has its id and its clock before any other hook can refuse it."""
+    from marketplace.web.metrics import register_metrics
+    from marketplace.web.request_log import configure_logging, register_request_log
+
+    if not app.config.get("TESTING"):
+        configure_logging(app.config["LOG_FORMAT"])
+    register_request_log(app)
+    register_metrics(app)
 
 
 def register_extensions(app: Flask) -> None:
     from marketplace import database, i18n
     from marketplace.extensions import api, csrf, db, limiter, login_manager, migrate
+    from marketplace.web.metrics import watch_pools
     from marketplace.web.request_rules import register_request_rules
 
     db.init_app(app)
     database.configure_engines(app)
+    watch_pools(app)
     migrate.init_app(app, db, directory=str(configuration.MIGRATIONS_DIR))
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -66,8 +66,15 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
 
     media_max_bytes = _env_int("MEDIA_MAX_BYTES", 15 * 1024 * 1024)
     redis_url = os.environ.get("REDIS_URL") or None
+    log_format = os.environ.get("LOG_FORMAT") or ("json" if production else "text")
+    if log_format not in ("json", "text"):
+        raise ConfigurationError(f"LOG_FORMAT must be json or text, got {log_format!r}")
     return {
         "MARKETPLACE_ENV": env,
+        # One JSON object per line for a log collector; text for a terminal (make run).
+        "LOG_FORMAT": log_format,
+        # The bearer token /metrics asks for; unset, /metrics answers 404.
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
         or f"sqlite:///{Path(instance_path) / 'marketplace.db'}",
@@ -115,6 +122,9 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
             "RATELIMIT_LOGIN_FAILURES_PER_ADDRESS", "50 per 15 minutes"
         ),
         "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
+        # How long a claimed Idempotency-Key whose request never answered (its worker or host
+        # died) stays "in progress" before a retry may take it over; longer than any request.
+        "IDEMPOTENCY_ABANDONED_AFTER_SECONDS": _env_int("IDEMPOTENCY_ABANDONED_AFTER_SECONDS", 300),
         # Seconds. Well within gunicorn's 30-second worker timeout: a database that does not
         # answer costs the client a 503, not the worker its life.
         "DATABASE_CONNECT_TIMEOUT": _env_int("DATABASE_CONNECT_TIMEOUT", 5),

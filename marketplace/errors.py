@@ -14,6 +14,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from marketplace.web.request_log import ensure_request_id, note_error_code
+
 log = logging.getLogger(__name__)
 
 HTTP_CODES = {
@@ -118,7 +120,12 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None):
-    body = {"error": {"code": code, "message": message, "details": details or {}}}
+    note_error_code(code)
+    details = dict(details or {})
+    if status >= 500:
+        # What the caller quotes to the operator, who finds the request's log lines by it.
+        details["request_id"] = ensure_request_id()
+    body = {"error": {"code": code, "message": message, "details": details}}
     if not wants_json():
         try:
             page = render_template("pages/error.html", status=status, message=message)

@@ -38,6 +38,9 @@ SEEDED_TABLES = {"categories", "alembic_version"}
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "live: serves the app for real on committed data")
+    config.addinivalue_line(
+        "markers", "hosts: two app hosts in network namespaces behind nginx (tests/hosts/)"
+    )
     # `make install` compiles the catalogues; a catalogue edited since then is compiled here.
     from marketplace.i18n import compile_catalogues
 

@@ -14,6 +14,7 @@ from marketplace.extensions import api, csrf
 
 MODULES = (
     "health",
+    "metrics",
     "docs",
     "auth",
     "places",

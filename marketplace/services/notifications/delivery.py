@@ -423,3 +423,24 @@ def _without_waiting_for_disk() -> None:
     """
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
+
+
+def queue_counts() -> dict[str, int]:
+    """What an operator watches of the queue: deliveries due now (pending, their time come),
+    failed for good, and notifications not yet given their deliveries. Read at each
+    scrape of /metrics (the worker's partial indexes serve the due and undispatched counts)."""
+    now = utcnow()
+    due = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(_D)
+        .where(_D.status == _PENDING, _D.next_attempt_at <= now)
+    )
+    failed = db.session.scalar(
+        sa.select(sa.func.count()).select_from(_D).where(_D.status == "failed")
+    )
+    undispatched = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .where(Notification.dispatched_at.is_(None))
+    )
+    return {"due": due or 0, "failed": failed or 0, "undispatched": undispatched or 0}

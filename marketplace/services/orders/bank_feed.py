@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+import marketplace.metrics as metrics
 from marketplace.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable
 from marketplace.extensions import db
 from marketplace.models import BankTransaction, Order, Shop, ShopBankAccount, User
@@ -84,7 +85,9 @@ def apply_credits(credits: list[ReportedCredit]) -> dict[str, int]:
         if credit.amount <= 0:
             outcome["ignored"] += 1
             continue
-        outcome[_apply_once(credit)] += 1
+        result = _apply_once(credit)
+        outcome[result] += 1
+        metrics.payment("bank_transfer", result)
     return outcome
 
 

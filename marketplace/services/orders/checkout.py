@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 
-from marketplace.errors import NotFound, ValidationFailed
+import marketplace.metrics as metrics
+from marketplace.errors import DomainError, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Checkout, Order, Shop, User
 from marketplace.services import places
@@ -173,6 +174,32 @@ def place_checkout(
     is undone, its stock returned, and the answer is 503. Bank-transfer orders start
     ``pending_payment`` with their payment instructions (orders/bank_transfer).
     """
+    try:
+        checkout = _place(
+            buyer,
+            items=items,
+            shipping_address=shipping_address,
+            payment_method=payment_method,
+            note=note,
+        )
+    except DomainError as exc:
+        metrics.checkout_outcome(exc.code)
+        raise
+    except Exception:
+        metrics.checkout_outcome("error")
+        raise
+    metrics.checkout_outcome("placed")
+    return checkout
+
+
+def _place(
+    buyer: User,
+    *,
+    items: list[dict],
+    shipping_address: dict,
+    payment_method: str,
+    note: str | None,
+) -> Checkout:
     try:
         quote = quote_basket(
             buyer.id,

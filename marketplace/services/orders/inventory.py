@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+import marketplace.metrics as metrics
 from marketplace.errors import Conflict
 from marketplace.extensions import db
 from marketplace.models import ProductVariant
@@ -71,6 +72,7 @@ def take_stock(requests: Sequence[StockRequest]) -> None:
     ]
     if not short:
         return
+    metrics.stock_conflict()
     # Read only to tell the buyer what is left; the decision above was made by the guard.
     raise _out_of_stock(requests, short, _available(short))
 

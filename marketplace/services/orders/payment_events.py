@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+import marketplace.metrics as metrics
 from marketplace.adapters.payments.base import InvalidWebhook, ProviderEvent
 from marketplace.errors import BadRequest, ServiceUnavailable
 from marketplace.extensions import db
@@ -44,6 +45,9 @@ def handle_stripe_webhook(payload: bytes, signature: str | None) -> str:
             "The webhook signature is missing, wrong or too old.", code="invalid_signature"
         ) from exc
     outcome, refunds = _apply_once(event)
+    metrics.payment(
+        "stripe", STRIPE_OUTCOMES.get(event.type, "other") if outcome == "applied" else outcome
+    )
     settle_refunds(refunds)
     return outcome
 
@@ -197,4 +201,14 @@ EVENT_HANDLERS = {
     "refund.failed": _on_refund_updated,
     "refund.updated": _on_refund_updated,
     "charge.refund.updated": _on_refund_updated,
+}
+
+# The outcome an applied event stands for, for the payments counter (marketplace/metrics).
+STRIPE_OUTCOMES = {
+    "payment_intent.succeeded": "succeeded",
+    "payment_intent.payment_failed": "failed",
+    "charge.refunded": "refunded",
+    "refund.failed": "refund_updated",
+    "refund.updated": "refund_updated",
+    "charge.refund.updated": "refund_updated",
 }
