@@ -123,8 +123,9 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         ),
         "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
         # How long a claimed Idempotency-Key whose request never answered (its worker or host
-        # died) stays "in progress" before a retry may take it over; longer than any request.
-        "IDEMPOTENCY_ABANDONED_AFTER_SECONDS": _env_int("IDEMPOTENCY_ABANDONED_AFTER_SECONDS", 300),
+        # died) stays "in progress" before a retry may take it over: twice gunicorn's 30-second
+        # worker timeout, past which no request is still running.
+        "IDEMPOTENCY_ABANDONED_AFTER_SECONDS": _env_int("IDEMPOTENCY_ABANDONED_AFTER_SECONDS", 60),
         # Seconds. Well within gunicorn's 30-second worker timeout: a database that does not
         # answer costs the client a 503, not the worker its life.
         "DATABASE_CONNECT_TIMEOUT": _env_int("DATABASE_CONNECT_TIMEOUT", 5),

@@ -104,7 +104,7 @@ def test_a_crash_before_the_commit_leaves_a_key_that_made_nothing(client, auth, 
     assert (key.response_status, key.resource_type, key.resource_id) == (None, None, None)
     assert checkouts() == 0 and stock_of(product) == 5
 
-    # As before: still running for all we know, until it has been silent for 300 s.
+    # As before: still running for all we know, until it has been silent for a minute.
     busy = post_with_key(client, headers, body, "crash-early")
     assert busy.status_code == 409
     assert busy.get_json()["error"]["code"] == "request_in_progress"

@@ -221,7 +221,7 @@ def _take_over(first, now) -> bool:
     A request runs for seconds; one silent for IDEMPOTENCY_ABANDONED_AFTER_SECONDS is no longer
     "still running". Compare-and-set on its start time, so only one retry takes it over.
     """
-    abandoned_after = current_app.config.get("IDEMPOTENCY_ABANDONED_AFTER_SECONDS", 300)
+    abandoned_after = current_app.config.get("IDEMPOTENCY_ABANDONED_AFTER_SECONDS", 60)
     if first.created_at > now - timedelta(seconds=abandoned_after):
         return False
     taken = db.session.execute(
