@@ -103,7 +103,7 @@ def test_home_shows_live_and_upcoming_livestreams_not_ended_ones(client, market)
 
 @pytest.mark.parametrize("typed", ["tho cam", "THỔ CẨM", "thổ cẩm", "  tho   cam "])
 def test_search_ignores_case_and_diacritics(client, market, typed):
-    response = client.get("/", query_string={"q": typed})
+    response = client.get("/search", query_string={"q": typed})
     assert response.status_code == 200
     assert set(card_titles(response)) == {"Khăn thổ cẩm Mông nhuộm chàm", "Túi đeo chéo thổ cẩm"}
     page = html(response)
@@ -112,9 +112,15 @@ def test_search_ignores_case_and_diacritics(client, market, typed):
 
 
 def test_search_without_results_says_so(client, market):
-    response = client.get("/?q=khong+co+gi")
+    response = client.get("/search?q=khong+co+gi")
     assert card_titles(response) == []
-    assert "Chưa tìm thấy sản phẩm nào" in text(response)
+    assert "Chưa tìm thấy sản phẩm nào cho “khong co gi”." in text(response)
+
+
+def test_home_search_links_of_before_land_on_the_search_page(client, market):
+    response = client.get("/?q=tho+cam")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/search?q=tho+cam"
 
 
 def test_more_link_walks_keyset_pages_without_repeats(client):
@@ -239,7 +245,10 @@ def test_livestream_page(client, market):
     # Codes with live prices; the pinned product is the example to comment.
     assert "A1 Khăn thổ cẩm Mông nhuộm chàm 129.000 ₫ 150.000 ₫ 7" in words
     assert "A2 Túi đeo chéo thổ cẩm (đang giới thiệu) 200.000 ₫ 3" in words
-    assert "ví dụ A2 x3" in words and "e.g. A2 x3" in words
+    assert "Chốt đơn: bình luận mã và số lượng trên buổi live, ví dụ A2 x3" in words
+    english = text(client.get(f"/livestreams/{market.live.id}?lang=en"))
+    assert "comment the code and the quantity during the livestream, e.g. A2 x3" in english
+    assert "A2 Túi đeo chéo thổ cẩm (on show now) 200.000 ₫ 3" in english
     # A product the public may not see is not shown (its code stays unused).
     assert "nháp" not in words and "A3" not in words
     assert f'href="/products/{market.scarf.id}"' in page
@@ -308,7 +317,7 @@ def test_home_without_livestreams_or_products(client):
     response = client.get("/")
     assert response.status_code == 200
     assert "Livestream" not in text(response).replace("Thêm lịch livestream", "")
-    assert "Chưa tìm thấy sản phẩm nào" in text(response)
+    assert "Chưa có sản phẩm nào." in text(response)
 
 
 def test_times_are_shown_on_vietnam_calendar_day(client):

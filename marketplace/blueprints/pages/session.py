@@ -62,10 +62,15 @@ def signin():
         typed = request.form.get("login", "")[:254]
         page = render_template("pages/signin.html", next=target, login=typed, failed=True)
         return page, FAILED
-    # Nothing from before signing in (an earlier account, its CSRF token) carries over.
+    start_session(user)
+    return redirect(target)
+
+
+def start_session(user) -> None:
+    """Sign ``user`` in to a fresh session: nothing from before signing in (an earlier
+    account, its CSRF token) carries over."""
     session.clear()
     login_user(user)
-    return redirect(target)
 
 
 def signout():
