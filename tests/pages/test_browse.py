@@ -172,7 +172,10 @@ def test_product_page(client, market):
     # The description is text, not HTML.
     assert "<p>Dệt tay &lt;b&gt;từ lanh&lt;/b&gt;.<br>Nhuộm chàm.</p>" in page
     (image,) = re.findall(r"<img [^>]+>", page)
-    assert 'width="960" height="720"' in image and 'loading="lazy"' in image
+    assert 'width="960" height="720"' in image
+    # The first picture is what a buyer came for: fetched at once, the size the screen needs.
+    assert 'loading="lazy"' not in image and 'fetchpriority="high"' in image
+    assert re.search(r'srcset="\S+-thumb\.webp 320w, \S+-medium\.webp 960w"', image)
     assert "Content-Security-Policy" in response.headers
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 
 import pytest
@@ -152,3 +153,26 @@ def test_unknown_category_is_a_404_in_the_page_language(client):
     assert "Không tìm thấy trang" in text(response) and "Không có danh mục này." in text(response)
     english = client.get("/categories/khong-co?lang=en")
     assert english.status_code == 404 and "No category has this name." in text(english)
+
+
+def test_pages_and_stylesheets_travel_gzipped(client, market):
+    plain = client.get("/search?q=tho+cam")
+    assert "Content-Encoding" not in plain.headers and "Accept-Encoding" in plain.headers["Vary"]
+    packed = client.get("/search?q=tho+cam", headers={"Accept-Encoding": "gzip, br"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.data) == plain.data
+    assert len(packed.data) < len(plain.data) / 2
+    href = re.search(r'href="(/static/pages\.css\?v=[0-9a-f]+)"', html(plain)).group(1)
+    css = client.get(href, headers={"Accept-Encoding": "gzip"})
+    assert css.headers["Content-Encoding"] == "gzip" and css.headers["ETag"].startswith("W/")
+    assert b"--indigo" in gzip.decompress(css.data)
+    again = client.get(
+        href, headers={"Accept-Encoding": "gzip", "If-None-Match": css.headers["ETag"]}
+    )
+    assert again.status_code == 304
+    again.close()
+    # What cannot shrink, or is not text, is left alone.
+    assert (
+        "Content-Encoding"
+        not in client.get("/healthz", headers={"Accept-Encoding": "gzip"}).headers
+    )

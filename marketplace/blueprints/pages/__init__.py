@@ -31,7 +31,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from marketplace.adapters.storage.base import IMMUTABLE_CACHE_CONTROL
-from marketplace.blueprints.pages import account, browse, find, following, session
+from marketplace.blueprints.pages import account, browse, compression, find, following, session
 from marketplace.blueprints.pages.present import FILTERS
 from marketplace.i18n import PAGE_DEFAULT
 
@@ -93,6 +93,8 @@ def icon(name: str) -> Markup:
 
 
 web.app_context_processor(following.header_context)
+# Registered first, so it runs last: after every header of the answer is set.
+web.after_app_request(compression.gzip_response)
 
 
 @web.app_context_processor
