@@ -176,3 +176,11 @@ def test_pages_and_stylesheets_travel_gzipped(client, market):
         "Content-Encoding"
         not in client.get("/healthz", headers={"Accept-Encoding": "gzip"}).headers
     )
+
+
+def test_new_words_keep_the_filters_chosen(client, market):
+    page = html(client.get("/search?q=tho+cam&ocop_min_stars=4&category=brocade"))
+    box = re.search(r'<form class="search".*?</form>', page, re.S).group(0)
+    assert '<input type="hidden" name="ocop_min_stars" value="4">' in box
+    assert '<input type="hidden" name="category" value="brocade">' in box
+    assert 'name="sort"' not in box  # new words: the most relevant first again
