@@ -330,3 +330,19 @@ def test_times_are_shown_on_vietnam_calendar_day(client):
     local_day = (start + timedelta(days=1)).strftime("%d/%m/%Y")
     assert "01:00 " in text(client.get("/"))
     assert local_day in text(client.get("/"))
+
+
+def test_storefront_pages_in_english(client, market):
+    home = text(client.get("/?lang=en"))
+    assert "Livestreams now and coming up" in home and "Live now" in home and "New products" in home
+    assert "Mật ong rừng" in home  # product text stays as the artisan wrote it
+    shop = text(client.get("/shops/tho-cam-co-cham"))  # the choice is remembered
+    assert "Cỏ Chàm village · Xã Vân Hồ, Sơn La · Mông people" in shop
+    assert "Call 0912 345 678" in shop and "Our story" in shop
+    product = text(client.get(f"/products/{market.bag.id}"))
+    assert "from 200.000 ₫" in product and "cỡ: lớn 250.000 ₫ Sold out" in product
+    trace = text(client.get(f"/t/{market.scarf.trace_code}"))
+    assert "Made by" in trace and "4 stars · Valid until" in trace
+    upcoming = text(client.get(f"/livestreams/{market.upcoming.id}"))
+    assert "Coming up" in upcoming and "(Vietnam time)" in upcoming
+    assert "Watch on TikTok" in upcoming
