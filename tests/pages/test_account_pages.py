@@ -212,3 +212,15 @@ def test_code_requests_are_throttled_like_the_api(app, client):
     statuses = [ask_code(client, "mai@example.test").status_code for _ in range(limit + 1)]
     assert statuses[:limit] == [200] * limit and statuses[-1] == 429
     assert "Bạn đã thử quá nhiều lần" in text(ask_code(client, "mai@example.test"))
+
+
+def test_sign_ups_are_throttled_like_the_api(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_REGISTER", "2 per hour")
+    statuses = [
+        register(
+            app.test_client(), name="Páo", login=f"09123456{n:02d}", password=PASSWORD
+        ).status_code
+        for n in range(3)
+    ]
+    assert statuses == [302, 302, 429]
+    assert client.get("/register").status_code == 200  # the form itself is never limited
