@@ -49,10 +49,12 @@ def register(
     email: str | None = None,
     phone: str | None = None,
     locale: str = "vi",
-) -> tuple[User, str]:
+    with_token: bool = True,
+) -> tuple[User, str | None]:
     """Create an account with a fresh token; 409 ``account_exists`` if the email or phone is taken.
 
     ``phone`` must already be normalised (the schema does it); ``email`` is stored normalised.
+    ``with_token=False`` (the pages, signed in by their session cookie): no bearer token.
     """
     email = normalise_email(email) if email else None
     taken = db.session.scalar(
@@ -74,7 +76,7 @@ def register(
         password_hash=hash_password(password),
     )
     db.session.add(user)
-    token = _issue_token(user)
+    token = _issue_token(user) if with_token else None
     try:
         db.session.commit()
     except IntegrityError as exc:  # a concurrent registration won the race

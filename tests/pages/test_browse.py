@@ -103,7 +103,7 @@ def test_home_shows_live_and_upcoming_livestreams_not_ended_ones(client, market)
 
 @pytest.mark.parametrize("typed", ["tho cam", "THỔ CẨM", "thổ cẩm", "  tho   cam "])
 def test_search_ignores_case_and_diacritics(client, market, typed):
-    response = client.get("/", query_string={"q": typed})
+    response = client.get("/search", query_string={"q": typed})
     assert response.status_code == 200
     assert set(card_titles(response)) == {"Khăn thổ cẩm Mông nhuộm chàm", "Túi đeo chéo thổ cẩm"}
     page = html(response)
@@ -112,9 +112,15 @@ def test_search_ignores_case_and_diacritics(client, market, typed):
 
 
 def test_search_without_results_says_so(client, market):
-    response = client.get("/?q=khong+co+gi")
+    response = client.get("/search?q=khong+co+gi")
     assert card_titles(response) == []
-    assert "Chưa tìm thấy sản phẩm nào" in text(response)
+    assert "Chưa tìm thấy sản phẩm nào cho “khong co gi”." in text(response)
+
+
+def test_home_search_links_of_before_land_on_the_search_page(client, market):
+    response = client.get("/?q=tho+cam")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/search?q=tho+cam"
 
 
 def test_more_link_walks_keyset_pages_without_repeats(client):
@@ -166,7 +172,10 @@ def test_product_page(client, market):
     # The description is text, not HTML.
     assert "<p>Dệt tay &lt;b&gt;từ lanh&lt;/b&gt;.<br>Nhuộm chàm.</p>" in page
     (image,) = re.findall(r"<img [^>]+>", page)
-    assert 'width="960" height="720"' in image and 'loading="lazy"' in image
+    assert 'width="960" height="720"' in image
+    # The first picture is what a buyer came for: fetched at once, the size the screen needs.
+    assert 'loading="lazy"' not in image and 'fetchpriority="high"' in image
+    assert re.search(r'srcset="\S+-thumb\.webp 320w, \S+-medium\.webp 960w"', image)
     assert "Content-Security-Policy" in response.headers
 
 
@@ -239,7 +248,10 @@ def test_livestream_page(client, market):
     # Codes with live prices; the pinned product is the example to comment.
     assert "A1 Khăn thổ cẩm Mông nhuộm chàm 129.000 ₫ 150.000 ₫ 7" in words
     assert "A2 Túi đeo chéo thổ cẩm (đang giới thiệu) 200.000 ₫ 3" in words
-    assert "ví dụ A2 x3" in words and "e.g. A2 x3" in words
+    assert "Chốt đơn: bình luận mã và số lượng trên buổi live, ví dụ A2 x3" in words
+    english = text(client.get(f"/livestreams/{market.live.id}?lang=en"))
+    assert "comment the code and the quantity during the livestream, e.g. A2 x3" in english
+    assert "A2 Túi đeo chéo thổ cẩm (on show now) 200.000 ₫ 3" in english
     # A product the public may not see is not shown (its code stays unused).
     assert "nháp" not in words and "A3" not in words
     assert f'href="/products/{market.scarf.id}"' in page
@@ -308,7 +320,7 @@ def test_home_without_livestreams_or_products(client):
     response = client.get("/")
     assert response.status_code == 200
     assert "Livestream" not in text(response).replace("Thêm lịch livestream", "")
-    assert "Chưa tìm thấy sản phẩm nào" in text(response)
+    assert "Chưa có sản phẩm nào." in text(response)
 
 
 def test_times_are_shown_on_vietnam_calendar_day(client):
@@ -318,3 +330,19 @@ def test_times_are_shown_on_vietnam_calendar_day(client):
     local_day = (start + timedelta(days=1)).strftime("%d/%m/%Y")
     assert "01:00 " in text(client.get("/"))
     assert local_day in text(client.get("/"))
+
+
+def test_storefront_pages_in_english(client, market):
+    home = text(client.get("/?lang=en"))
+    assert "Livestreams now and coming up" in home and "Live now" in home and "New products" in home
+    assert "Mật ong rừng" in home  # product text stays as the artisan wrote it
+    shop = text(client.get("/shops/tho-cam-co-cham"))  # the choice is remembered
+    assert "Cỏ Chàm village · Xã Vân Hồ, Sơn La · Mông people" in shop
+    assert "Call 0912 345 678" in shop and "Our story" in shop
+    product = text(client.get(f"/products/{market.bag.id}"))
+    assert "from 200.000 ₫" in product and "cỡ: lớn 250.000 ₫ Sold out" in product
+    trace = text(client.get(f"/t/{market.scarf.trace_code}"))
+    assert "Made by" in trace and "4 stars · Valid until" in trace
+    upcoming = text(client.get(f"/livestreams/{market.upcoming.id}"))
+    assert "Coming up" in upcoming and "(Vietnam time)" in upcoming
+    assert "Watch on TikTok" in upcoming

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import flask_babel
 import pytest
 
 from marketplace.blueprints.pages import present
@@ -60,3 +61,29 @@ def test_links_are_only_http():
 def test_phone_numbers():
     assert present.phone_text("+84912345678") == "0912 345 678"
     assert present.phone_text("+33612345678") == "+33 6 12 34 56 78"
+
+
+def test_weekdays_platforms_statuses_and_badges_in_the_page_language(app):
+    moment = datetime(2026, 11, 28, 18, 30, tzinfo=UTC)
+    ocop = {
+        "stars": 4,
+        "status": "certified",
+        "expires_on": "2028-03-12",
+        "certificate_number": "1",
+    }
+    with app.test_request_context("/?lang=vi"):
+        flask_babel.refresh()  # the language is chosen once per context
+        assert present.local_time(moment) == "01:30 CN 29/11/2026"
+        assert present.livestream_status("live") == "Đang live"
+        assert present.platform_name("other") == "nền tảng khác"
+        badge = present.ocop_badge(ocop)
+        assert (badge["label"], badge["status"]) == ("OCOP 4 sao", "Còn hiệu lực đến 12/03/2028")
+    with app.test_request_context("/?lang=en"):
+        flask_babel.refresh()
+        assert present.local_time(moment) == "01:30 Sun 29/11/2026"
+        assert present.livestream_status("scheduled") == "Coming up"
+        assert present.platform_name("other") == "another platform"
+        assert present.platform_name("tiktok") == "TikTok"
+        badge = present.ocop_badge({**ocop, "status": "expired"})
+        assert (badge["label"], badge["status"]) == ("OCOP 4 stars", "Expired on 12/03/2028")
+        assert present.category_name({"slug": "brocade", "name": "Thổ cẩm"}) == "Brocade"

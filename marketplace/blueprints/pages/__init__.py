@@ -5,6 +5,8 @@ GET       /products/<product_id>    a product: gallery, variants, OCOP badge, it
 GET       /shops/<slug or id>       a shop: story, village, products, upcoming livestreams
 GET       /livestreams/<id>         a livestream: platform link, featured products and codes
 GET       /collections/<slug>       a collection curated by the trade office
+GET       /search                   search with filters (category, commune, OCOP stars, price, sort)
+GET       /categories/<slug>        a category's products and its sub-categories
 GET       /t/<trace_code>           where a product comes from: the page its label's QR code opens
 GET POST  /signin                   sign in with email or phone and password (session cookie)
 GET POST  /signout                  sign out (GET asks, POST does it)
@@ -12,6 +14,11 @@ GET POST  /cart, /cart/items…       the cart (pages/cart.py)
 GET POST  /checkout                 the checkout form (pages/checkout.py)
 GET       /checkouts/<id>/pay       pay a card checkout with Stripe.js (pages/card.py)
 GET POST  /orders…                  my orders, cancel, received (pages/orders.py)
+GET POST  /register                 a buyer's account: name, phone or e-mail, password
+GET POST  /password-reset           step 1 of a new password: a code sent to the phone or e-mail
+POST      /password-reset/confirm   step 2: the code and the new password
+POST      /shops/<slug>/follow      follow a shop (and /unfollow)
+GET       /notifications            mine, newest first; POST /notifications/read marks all read
 
 No scripts and no inline styles (the pages' CSP forbids both); one stylesheet, fingerprinted.
 """
@@ -28,7 +35,18 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from marketplace.adapters.storage.base import IMMUTABLE_CACHE_CONTROL
-from marketplace.blueprints.pages import browse, card, cart, checkout, orders, session
+from marketplace.blueprints.pages import (
+    account,
+    browse,
+    card,
+    cart,
+    checkout,
+    compression,
+    find,
+    following,
+    orders,
+    session,
+)
 from marketplace.blueprints.pages.present import FILTERS
 from marketplace.i18n import PAGE_DEFAULT
 
@@ -42,11 +60,27 @@ web.add_url_rule("/products/<product_id>", "product", browse.product)
 web.add_url_rule("/shops/<ref>", "shop", browse.shop)
 web.add_url_rule("/livestreams/<livestream_id>", "livestream", browse.livestream)
 web.add_url_rule("/collections/<ref>", "collection", browse.collection)
+web.add_url_rule("/search", "search", find.search)
+web.add_url_rule("/categories/<slug>", "category", find.category)
 web.add_url_rule("/t/<trace_code>", "trace", browse.trace)
 web.add_url_rule("/signin", "signin", session.signin, methods=["GET", "POST"])
 web.add_url_rule("/signout", "signout", session.signout, methods=["GET", "POST"])
 for _area in (cart, checkout, card, orders):
     _area.register(web)
+web.add_url_rule("/register", "register", account.register, methods=["GET", "POST"])
+web.add_url_rule(
+    "/password-reset", "password_reset", account.password_reset, methods=["GET", "POST"]
+)
+web.add_url_rule(
+    "/password-reset/confirm",
+    "password_reset_confirm",
+    account.password_reset_confirm,
+    methods=["POST"],
+)
+web.add_url_rule("/shops/<slug>/follow", "follow", following.follow, methods=["POST"])
+web.add_url_rule("/shops/<slug>/unfollow", "unfollow", following.unfollow, methods=["POST"])
+web.add_url_rule("/notifications", "notifications", following.notifications)
+web.add_url_rule("/notifications/read", "read_notifications", following.read_all, methods=["POST"])
 
 
 @web.record_once
@@ -73,6 +107,11 @@ def icon(name: str) -> Markup:
         '<svg class="icon" aria-hidden="true" focusable="false" width="24" height="24">'
         '<use href="{}#{}"></use></svg>'
     ).format(asset_url("icons.svg"), name)
+
+
+web.app_context_processor(following.header_context)
+# Registered first, so it runs last: after every header of the answer is set.
+web.after_app_request(compression.gzip_response)
 
 
 @web.app_context_processor

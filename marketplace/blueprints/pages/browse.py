@@ -15,12 +15,13 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from marketplace.errors import ValidationFailed
 from marketplace.models import User
 from marketplace.schemas.products import ProductSchema
+from marketplace.services.catalog import categories, storefront
 from marketplace.services.catalog import products as catalog
-from marketplace.services.catalog import storefront
 from marketplace.services.catalog import trace as traceability
 from marketplace.services.catalog.product_views import product_view, product_views
 from marketplace.services.livestreams import sessions as livestreams
 from marketplace.services.livestreams.featured import livestream_view
+from marketplace.services.notifications import follows
 from marketplace.services.trade_office import curation
 
 PRODUCTS = ProductSchema()
@@ -55,8 +56,16 @@ def viewer() -> User | None:
 
 def home():
     args = _args(HomeArgs())
-    page = storefront.home_page(q=args["q"], cursor=args["cursor"])
-    return render_template("pages/home.html", page=page, cards=_cards(page.products))
+    if args["q"] and args["q"].strip():
+        # Links shared before the search page existed (``/?q=``) land on it.
+        return redirect(url_for("pages.search", q=args["q"]))
+    page = storefront.home_page(q=None, cursor=args["cursor"])
+    return render_template(
+        "pages/home.html",
+        page=page,
+        cards=_cards(page.products),
+        categories=categories.tree() if not args["cursor"] else [],
+    )
 
 
 def product(product_id: str):
@@ -68,7 +77,12 @@ def product(product_id: str):
 def shop(ref: str):
     args = _args(ListArgs())
     page = storefront.shop_page(viewer(), ref, cursor=args["cursor"])
-    return render_template("pages/shop.html", page=page, cards=_cards(page.products))
+    return render_template(
+        "pages/shop.html",
+        page=page,
+        cards=_cards(page.products),
+        following=follows.is_following(viewer(), page.shop),
+    )
 
 
 def livestream(livestream_id: str):

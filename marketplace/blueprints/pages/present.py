@@ -9,26 +9,36 @@ from datetime import date, datetime
 
 import phonenumbers
 from flask import current_app
+from flask_babel import get_locale, gettext
 from markupsafe import Markup, escape
 
+from marketplace.i18n import PAGE_DEFAULT
 from marketplace.models import Media
 from marketplace.schemas.media import MediaSchema
+from marketplace.services.catalog import categories
 from marketplace.services.media.imaging import VARIANT_SIZES
 from marketplace.services.trade_office.ocop import LOCAL_TZ
 
-WEEKDAYS = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
+
+def N_(message: str) -> str:
+    """Marks an English msgid for the catalogue; it is translated where it is shown."""
+    return message
+
+
+# Short weekday names, Monday first (Vietnamese write T2 … T7, CN).
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 PLATFORMS = {
     "facebook": "Facebook",
     "tiktok": "TikTok",
     "youtube": "YouTube",
     "zalo": "Zalo",
-    "other": "nền tảng khác",
+    "other": N_("another platform"),
 }
 LIVESTREAM_STATUSES = {
-    "live": "Đang live",
-    "scheduled": "Sắp diễn ra",
-    "ended": "Đã kết thúc",
-    "cancelled": "Đã hủy",
+    "live": N_("Live now"),
+    "scheduled": N_("Coming up"),
+    "ended": N_("Ended"),
+    "cancelled": N_("Cancelled"),
 }
 CURRENCY_SIGNS = {"VND": "₫"}
 
@@ -43,11 +53,12 @@ def money(amount: int | None, currency: str | None = None) -> str:
 
 
 def local_time(moment: datetime | None) -> str:
-    """``19:30 T7 29/11/2026`` in Asia/Ho_Chi_Minh, however the server's clock is set."""
+    """``19:30 T7 29/11/2026`` (``19:30 Sat 29/11/2026`` in English) in Asia/Ho_Chi_Minh,
+    however the server's clock is set."""
     if moment is None:
         return ""
     local = moment.astimezone(LOCAL_TZ)
-    return f"{local:%H:%M} {WEEKDAYS[local.weekday()]} {local:%d/%m/%Y}"
+    return f"{local:%H:%M} {gettext(WEEKDAYS[local.weekday()])} {local:%d/%m/%Y}"
 
 
 def iso(moment: datetime | None) -> str:
@@ -105,8 +116,12 @@ def ocop_badge(ocop: dict | None) -> dict | None:
     return {
         "stars": ocop["stars"],
         "certified": certified,
-        "label": f"OCOP {ocop['stars']} sao",
-        "status": f"Còn hiệu lực đến {until}" if certified else f"Đã hết hạn ngày {until}",
+        "label": gettext("OCOP %(stars)s stars", stars=ocop["stars"]),
+        "status": (
+            gettext("Valid until %(day)s", day=until)
+            if certified
+            else gettext("Expired on %(day)s", day=until)
+        ),
         "number": ocop["certificate_number"],
     }
 
@@ -152,12 +167,40 @@ def phone_text(e164: str | None) -> str:
     return phonenumbers.format_number(number, style)
 
 
+def site_link(link: str | None) -> str | None:
+    """A link when it is a path of this site (a notification's), never another site's."""
+    if link and link.startswith("/") and not link.startswith(("//", "/\\")):
+        return link
+    return None
+
+
+def capitalize_first(text: str) -> str:
+    """``bản Cỏ Chàm`` → ``Bản Cỏ Chàm`` (the rest as written, unlike ``capitalize``)."""
+    return text[:1].upper() + text[1:] if text else text
+
+
 def platform_name(platform: str) -> str:
-    return PLATFORMS.get(platform, platform)
+    return gettext(PLATFORMS[platform]) if platform in PLATFORMS else platform
 
 
 def livestream_status(status: str) -> str:
-    return LIVESTREAM_STATUSES.get(status, status)
+    return gettext(LIVESTREAM_STATUSES[status]) if status in LIVESTREAM_STATUSES else status
+
+
+def category_name(category: dict | None) -> str:
+    """A category's name in the page's language: ``name_en`` in English when it has one."""
+    if not category:
+        return ""
+    if page_language() == "en":
+        english = category.get("name_en") or categories.english_name(category.get("slug", ""))
+        if english:
+            return english
+    return category.get("name") or ""
+
+
+def page_language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else PAGE_DEFAULT
 
 
 FILTERS = {
@@ -175,4 +218,7 @@ FILTERS = {
     "phone_text": phone_text,
     "platform_name": platform_name,
     "livestream_status": livestream_status,
+    "category_name": category_name,
+    "capitalize_first": capitalize_first,
+    "site_link": site_link,
 }

@@ -22,6 +22,7 @@ class CategoryRef(NamedTuple):
 
     slug: str
     name: str
+    name_en: str | None = None
 
 
 # Categories change only with the migrations (and a deploy restarts the app): a copy per
@@ -32,9 +33,27 @@ _names: dict[str, CategoryRef] = {}
 def slug_and_name(category_ids: set[str]) -> dict[str, CategoryRef]:
     """``{id: (slug, name)}`` covering ``category_ids`` (a query only on a miss)."""
     if not category_ids <= _names.keys():
-        rows = db.session.execute(sa.select(Category.id, Category.slug, Category.name))
-        _names.update({row.id: CategoryRef(row.slug, row.name) for row in rows})
+        _load_names()
     return _names
+
+
+def _load_names() -> None:
+    rows = db.session.execute(
+        sa.select(Category.id, Category.slug, Category.name, Category.name_en)
+    )
+    _names.update({row.id: CategoryRef(row.slug, row.name, row.name_en) for row in rows})
+
+
+def english_name(slug: str) -> str | None:
+    """The English name of the category with this slug (pages in English), from the same
+    per-process copy; None when it has none."""
+    for loaded in (False, True):
+        if loaded:
+            _load_names()
+        for ref in _names.values():
+            if ref.slug == slug:
+                return ref.name_en
+    return None
 
 
 def by_slug(slug: str, *, field: str = "category") -> Category:

@@ -44,6 +44,13 @@ def unfollow(user: User, shop_ref: str) -> None:
     db.session.commit()
 
 
+def is_following(user: User | None, shop: Shop) -> bool:
+    """Whether ``user`` (None: an anonymous visitor) follows ``shop``."""
+    if user is None:
+        return False
+    return db.session.get(ShopFollow, (user.id, shop.id)) is not None
+
+
 def followed_shops(
     user: User, *, limit: int, cursor: str | None = None
 ) -> tuple[list[Shop], str | None]:

@@ -42,11 +42,20 @@ def view(notification: Notification, locale: str) -> NotificationView:
     )
 
 
+# Past this, a badge says "99+": counting further would cost a query that grows with the list.
+UNREAD_COUNT_CAP = 99
+
+
 def list_notifications(
-    user: User, *, unread: bool = False, limit: int, cursor: str | None = None
+    user: User,
+    *,
+    unread: bool = False,
+    limit: int,
+    cursor: str | None = None,
+    locale: str | None = None,
 ) -> tuple[list[NotificationView], str | None]:
-    """The user's notifications, newest first (``unread``: only those not yet read), in the
-    user's language."""
+    """The user's notifications, newest first (``unread``: only those not yet read), in
+    ``locale`` (the page's language) or else the user's."""
     stmt = sa.select(Notification).where(Notification.user_id == user.id)
     if unread:
         stmt = stmt.where(Notification.read_at.is_(None))
@@ -59,7 +68,19 @@ def list_notifications(
         cursor=cursor,
         key_values=lambda notification: (notification.created_at, notification.id),
     )
-    return [view(item, user.locale) for item in items], next_cursor
+    return [view(item, locale or user.locale) for item in items], next_cursor
+
+
+def unread_count(user: User) -> int:
+    """How many of the user's notifications are unread, counted up to UNREAD_COUNT_CAP + 1
+    (one short indexed range: cheap enough for every page's header)."""
+    unread = (
+        sa.select(Notification.id)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .limit(UNREAD_COUNT_CAP + 1)
+        .subquery()
+    )
+    return db.session.scalar(sa.select(sa.func.count()).select_from(unread)) or 0
 
 
 def mark_read(user: User, *, ids: list[str] | None = None, everything: bool = False) -> int:
