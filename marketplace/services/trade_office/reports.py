@@ -20,6 +20,9 @@ from marketplace.models import Category, OcopCertificate, Order, OrderLine, Prod
 from marketplace.services.catalog.products import visible_products_clause
 from marketplace.services.trade_office.ocop import LOCAL_TZ, local_today
 
+# Excel takes a CSV file for UTF-8 only when it starts with a byte-order mark.
+BOM = "\ufeff"
+
 COUNTED_STATUSES = ("placed", "confirmed", "shipped", "delivered")
 ORDER_GROUPS = ("commune", "shop", "month")
 LINE_GROUPS = ("ocop_stars", "category")
@@ -268,8 +271,10 @@ def sales(group_by: str, first: date | None, last: date | None) -> list[dict]:
 
 
 def sales_csv(rows: list[dict], group_by: str) -> str:
-    """The rows as CSV with a header row."""
+    """The rows as CSV with a header row, after a UTF-8 byte-order mark (Excel then reads the
+    Vietnamese right)."""
     out = io.StringIO()
+    out.write(BOM)
     columns = COMMUNE_COLUMNS if group_by == "commune" else CSV_COLUMNS
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
