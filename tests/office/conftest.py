@@ -21,7 +21,7 @@ def form(client):
     """``form(path, **fields)``: the fields with the session's CSRF token."""
 
     def fill(**fields):
-        return {"csrf_token": csrf_token(client, "/office"), **fields}
+        return {"csrf_token": csrf_token(client, "/"), **fields}
 
     return fill
 

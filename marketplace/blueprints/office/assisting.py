@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from marketplace.blueprints.office.console import office_only, officer
+from marketplace.blueprints.office.common import office_only, officer
 from marketplace.blueprints.pages.forms import form_errors
 from marketplace.errors import DomainError
 from marketplace.models.base import utcnow

@@ -3,51 +3,26 @@
 Each module adds its routes to the office blueprint: ``console`` the overview, ``queue`` the OCOP
 applications and certificates, ``curation`` collections, ``moderation`` shops and products,
 ``reading`` reports and the audit trail, ``assisting`` assisted listing. Every page is for
-officers and admins (``office_only``), on the same services as the API.
+officers and admins (``common.office_only``), on the same services as the API.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from flask import render_template, request
-from flask_login import current_user
-from marshmallow import ValidationError
 
-from marketplace.blueprints.office import charts
-from marketplace.blueprints.pages.access import for_roles
-from marketplace.blueprints.pages.forms import form_errors
+from marketplace.blueprints.office.assisting import register as register_assisting
+from marketplace.blueprints.office.charts import bar_chart, line_chart
+from marketplace.blueprints.office.common import month_label, office_only, period
+from marketplace.blueprints.office.curation import register as register_curation
+from marketplace.blueprints.office.moderation import register as register_moderation
+from marketplace.blueprints.office.queue import register as register_queue
+from marketplace.blueprints.office.reading import register as register_reading
 from marketplace.blueprints.pages.present import money
-from marketplace.schemas.trade_office import PeriodArgs
 from marketplace.services.trade_office import console, reports
-from marketplace.services.trade_office.ocop import expiring_certificates, local_today
-
-office_only = for_roles(
-    "officer", "admin", why="The trade office console is for officers of the district trade office."
-)
+from marketplace.services.trade_office.ocop import expiring_certificates
 
 # How many months the overview's line chart of revenue shows.
 MONTHS_SHOWN = 6
-
-
-def period(args, *, default_days: int | None = 30) -> tuple[date | None, date | None, dict]:
-    """``from`` and ``to`` of the query (local dates, inclusive), defaulting to the last
-    ``default_days`` days; errors as ``{field: [messages]}``."""
-    try:
-        loaded = PeriodArgs().load({k: v for k, v in args.items() if k in ("from", "to") and v})
-    except ValidationError as error:
-        return None, None, form_errors(error, {"from", "to"})
-    first, last = loaded["first"], loaded["last"]
-    if first is None and last is None and default_days is not None:
-        last = local_today()
-        first = last - timedelta(days=default_days - 1)
-    return first, last, {}
-
-
-def month_label(key: str) -> str:
-    """``2026-11`` → ``11/2026``."""
-    year, month = key.split("-")
-    return f"{month}/{year}"
 
 
 def overview():
@@ -55,7 +30,7 @@ def overview():
     first, last, errors = period(request.args)
     figures = reports.overview(first, last) if not errors else None
     stars = figures["ocop_products"] if figures else {}
-    star_chart = charts.bar_chart(
+    star_chart = bar_chart(
         [{"key": k, "count": stars.get(k, 0)} for k in ("3", "4", "5")] if figures else [],
         value="count",
         label=lambda row: f"OCOP {row['key']} ★",
@@ -63,7 +38,7 @@ def overview():
     )
     since, today = console.last_months(MONTHS_SHOWN)
     months = reports.sales("month", since, today)
-    month_chart = charts.line_chart(
+    month_chart = line_chart(
         months, value="revenue", label=lambda row: month_label(row["key"]), text=money
     )
     return render_template(
@@ -82,16 +57,9 @@ def overview():
 
 def register(web) -> None:
     """Adds the console's routes to the office blueprint."""
-    from marketplace.blueprints.office import assisting, curation, moderation, queue, reading
-
     web.add_url_rule("", "overview", office_only(overview), strict_slashes=False)
-    queue.register(web)
-    curation.register(web)
-    moderation.register(web)
-    reading.register(web)
-    assisting.register(web)
-
-
-def officer():
-    """The signed-in officer or admin (``office_only`` has checked the role)."""
-    return current_user._get_current_object()
+    register_queue(web)
+    register_curation(web)
+    register_moderation(web)
+    register_reading(web)
+    register_assisting(web)

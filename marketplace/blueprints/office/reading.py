@@ -8,8 +8,8 @@ from flask import Response, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from marketplace.blueprints.office import charts
-from marketplace.blueprints.office.console import month_label, office_only, period
+from marketplace.blueprints.office.charts import bar_chart, line_chart
+from marketplace.blueprints.office.common import month_label, office_only, period
 from marketplace.blueprints.pages.present import money
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -62,7 +62,7 @@ def _label(group_by: str, row: dict, names: dict) -> str:
 def sales_report():
     """GET /office/reports?group_by=&from=&to=: a chart and a table of the sales."""
     group_by, first, last, errors, rows, labels = _report()
-    maker = charts.line_chart if group_by == "month" else charts.bar_chart
+    maker = line_chart if group_by == "month" else bar_chart
     chart = maker(rows, value="revenue", label=lambda row: labels[row["key"]], text=money)
     query = {
         "group_by": group_by,
