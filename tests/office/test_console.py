@@ -218,7 +218,7 @@ def test_moderation_of_shops_and_products_with_reasons(app, client, officer, for
     trail = client.get("/office/audit", query_string={"action": "shop.suspend"})
     assert "Hàng giả" in trail.get_data(as_text=True)
     mine = client.get("/office/audit", query_string={"actor": officer.id}).get_data(as_text=True)
-    assert mine.count("<code>") == 5
+    assert mine.count('<code class="small">') == 5
     assert client.get("/office/audit?cursor=garbage").status_code == 400
 
 

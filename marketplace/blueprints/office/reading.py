@@ -139,6 +139,28 @@ ACTIONS = (
 )
 
 
+def action_names() -> dict[str, str]:
+    """What each audited action is called on the page."""
+    return {
+        "ocop.approve": _("OCOP approved"),
+        "ocop.reject": _("OCOP rejected"),
+        "collection.create": _("Collection created"),
+        "collection.update": _("Collection changed"),
+        "collection.delete": _("Collection deleted"),
+        "shop.suspend": _("Shop suspended"),
+        "shop.reinstate": _("Shop reinstated"),
+        "shop.verify": _("Shop verified"),
+        "product.suspend": _("Product suspended"),
+        "product.reinstate": _("Product reinstated"),
+        "assistance.open": _("Assistance opened"),
+        "assistance.end": _("Assistance ended"),
+        "assisted.product_created": _("Product listed for the owner"),
+        "assisted.product_updated": _("Product edited for the owner"),
+        "assisted.livestream_created": _("Livestream scheduled for the owner"),
+        "assisted.livestream_updated": _("Livestream edited for the owner"),
+    }
+
+
 def audit_trail():
     """GET /office/audit?actor=&action=&cursor=: newest first, 50 a page."""
     actor = request.args.get("actor") or None
@@ -172,6 +194,7 @@ def audit_trail():
         staff=staff,
         people=people,
         actions=sorted(set(ACTIONS) | known),
+        action_names=action_names(),
         error=error,
     ), (400 if error else 200)
 
