@@ -292,3 +292,10 @@ def test_assistance_opened_and_ended_from_the_console(client, officer, form):
     assert ended.status_code == 303
     assert db.session.scalar(sa.select(AssistanceGrant.ended_at)) is not None
     assert client.post(f"/office/shops/{shop.id}/assistance/end", data=form()).status_code == 404
+
+
+def test_the_console_reads_in_english_too(client, officer, sales):
+    page = client.get("/office/reports?group_by=shop&lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in page and "Sales by shop" in page
+    assert "Thổ cẩm Cỏ Chàm" in page  # shops are named, not their slugs
+    assert "Trade office" in client.get("/office").get_data(as_text=True)
