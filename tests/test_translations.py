@@ -48,6 +48,22 @@ def test_every_string_has_its_vietnamese():
     )
 
 
+def test_no_string_is_translated_two_ways():
+    # The areas' catalogues are merged into one: a msgid two areas translate differently
+    # would take whichever loads last. Give such strings distinct English ids ("From date").
+    seen: dict[str, dict[str, str]] = {}
+    for path in sorted(TRANSLATIONS.glob("*/vi/LC_MESSAGES/messages.po")):
+        with path.open("rb") as handle:
+            for message in read_po(handle, locale="vi"):
+                if message.id and message.string and not message.fuzzy:
+                    key = message.id[0] if isinstance(message.id, tuple) else message.id
+                    seen.setdefault(key, {}).setdefault(str(message.string), path.parts[-4])
+    twice = {msgid: ways for msgid, ways in seen.items() if len(ways) > 1}
+    assert not twice, "translated differently by two areas:\n" + "\n".join(
+        f"  {msgid!r}: {ways}" for msgid, ways in twice.items()
+    )
+
+
 def test_the_extraction_finds_page_strings():
     assert extracted_messages().get("Page not found", "").startswith("templates/pages/error.html")
 

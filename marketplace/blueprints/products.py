@@ -35,7 +35,7 @@ from marketplace.schemas.products import (
 from marketplace.services.catalog import categories, labels, search, shops
 from marketplace.services.catalog import products as catalog
 from marketplace.services.catalog.product_views import product_view, product_views
-from marketplace.services.permissions import require_shop_owner
+from marketplace.services.permissions import require_shop_worker
 from marketplace.web.api import Blueprint, may_answer
 from marketplace.web.authentication import api_user, require_user
 from marketplace.web.request_rules import sign_in_first
@@ -53,7 +53,7 @@ class ShopProducts(MethodView):
         """Add a product to the caller's shop."""
         user = require_user()
         shop = shops.shop_for(user, shop_ref)
-        require_shop_owner(user, shop)
+        require_shop_worker(user, shop)
         return product_view(catalog.create_product(shop, **data))
 
     @sign_in_first()
@@ -64,7 +64,7 @@ class ShopProducts(MethodView):
         """The shop's own products in any status (its owner), newest first."""
         user = require_user()
         shop = shops.shop_for(user, shop_ref)
-        require_shop_owner(user, shop)
+        require_shop_worker(user, shop)
         items, next_cursor = search.shop_products(
             shop, status=args["status"], limit=args["limit"], cursor=args["cursor"]
         )
@@ -98,7 +98,7 @@ class ProductDetail(MethodView):
         """Edit a product; ``variants`` replaces the set (update by id, add, archive the rest)."""
         user = require_user()
         product = catalog.product_for(user, product_id)
-        require_shop_owner(user, product.shop)
+        require_shop_worker(user, product.shop)
         return product_view(catalog.update_product(product, changes))
 
     @sign_in_first()
@@ -108,7 +108,7 @@ class ProductDetail(MethodView):
         """Archive a product: hidden from lists, kept for past orders."""
         user = require_user()
         product = catalog.product_for(user, product_id)
-        require_shop_owner(user, product.shop)
+        require_shop_worker(user, product.shop)
         catalog.archive_product(product)
 
 

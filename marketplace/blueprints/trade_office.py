@@ -17,6 +17,9 @@
     GET    /reports/overview                   office            ?from=&to=
     GET    /reports/sales                      office            ?group_by=&from=&to=&format=csv
     GET    /audit                              office            filters: actor, action, target
+    POST   /shops/<id or slug>/assistance      office            open a 7-day assisted-listing grant
+    DELETE /shops/<id or slug>/assistance      office, owner     end it
+    GET    /assistance                         office            grants (?status=, ?shop_id=)
 
 "office" is officers and admins; anyone else signed in gets 403, and 401 when not signed in
 (checked before the body is read).
@@ -38,6 +41,10 @@ from marketplace.schemas.trade_office import (
     ApplicationPageSchema,
     ApplicationSchema,
     ApproveSchema,
+    AssistanceCreateSchema,
+    AssistanceGrantSchema,
+    AssistanceListArgs,
+    AssistancePageSchema,
     AuditListArgs,
     AuditPageSchema,
     CollectionCreateSchema,
@@ -56,7 +63,14 @@ from marketplace.schemas.trade_office import (
     SuspendSchema,
 )
 from marketplace.services.catalog.product_views import product_view
-from marketplace.services.trade_office import audit, curation, moderation, ocop, reports
+from marketplace.services.trade_office import (
+    assistance,
+    audit,
+    curation,
+    moderation,
+    ocop,
+    reports,
+)
 from marketplace.web.api import Blueprint, may_answer
 from marketplace.web.authentication import require_staff, require_user
 from marketplace.web.request_rules import sign_in_first
@@ -323,4 +337,37 @@ class Audit(MethodView):
     def get(self, args):
         """Every officer and admin action, newest first: who, what, target, why, when."""
         items, next_cursor = audit.list_entries(**args)
+        return page_body(items, next_cursor)
+
+
+# --- Assisted listing ------------------------------------------------------------------------
+
+
+@blp.route("/shops/<shop_ref>/assistance")
+class ShopAssistance(MethodView):
+    @staff_only
+    @may_answer(409)
+    @blp.arguments(AssistanceCreateSchema)
+    @blp.response(201, AssistanceGrantSchema)
+    def post(self, data, shop_ref):
+        """Open a 7-day grant to list and edit the shop's products and livestreams for its
+        owner (recorded in the audit trail); 409 while the shop has an open grant."""
+        return assistance.open_grant(require_staff(), shop_ref, data["consent_note"])
+
+    @signed_in
+    @may_answer(403)
+    @blp.response(200, AssistanceGrantSchema)
+    def delete(self, shop_ref):
+        """End the shop's open grant (the trade office or the shop's owner); 404 if none."""
+        return assistance.end_grant(require_user(), shop_ref)
+
+
+@blp.route("/assistance")
+@staff_only
+class Assistance(MethodView):
+    @blp.arguments(AssistanceListArgs, location="query")
+    @blp.response(200, AssistancePageSchema)
+    def get(self, args):
+        """Assistance grants newest first: open ones, or ``?status=all``."""
+        items, next_cursor = assistance.list_grants(**args)
         return page_body(items, next_cursor)

@@ -1,5 +1,6 @@
 """Persistence only: every model, imported so that metadata and migrations see them all."""
 
+from marketplace.models.assistance import AssistanceGrant
 from marketplace.models.audit import AuditEntry
 from marketplace.models.bank import BankTransaction, ShopBankAccount
 from marketplace.models.base import db
@@ -28,6 +29,7 @@ from marketplace.models.user import ApiToken, PasswordReset, Role, User
 
 __all__ = [
     "ApiToken",
+    "AssistanceGrant",
     "AuditEntry",
     "BankTransaction",
     "CartItem",

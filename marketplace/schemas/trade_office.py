@@ -319,3 +319,36 @@ class AuditEntrySchema(Schema):
 class AuditPageSchema(Schema):
     items = fields.List(fields.Nested(AuditEntrySchema))
     next_cursor = fields.String(allow_none=True)
+
+
+# --- Assisted listing ------------------------------------------------------------------------
+
+
+class AssistanceCreateSchema(Schema):
+    consent_note = fields.String(
+        required=True,
+        validate=validate.Length(min=3, max=2000),
+        metadata={"description": "how and when the owner asked for help (read by auditors)"},
+    )
+
+
+class AssistanceListArgs(PaginationArgs):
+    status = fields.String(load_default="open", validate=validate.OneOf(["open", "all"]))
+    shop_id = fields.String(load_default=None, validate=validate.Length(min=1, max=32))
+
+
+class AssistanceGrantSchema(Schema):
+    id = fields.String()
+    shop_id = fields.String()
+    officer_id = fields.String()
+    consent_note = fields.String()
+    starts_at = fields.AwareDateTime(format="iso")
+    expires_at = fields.AwareDateTime(format="iso", metadata={"description": "7 days after"})
+    ended_at = fields.AwareDateTime(
+        format="iso", allow_none=True, metadata={"description": "when ended before it lapsed"}
+    )
+
+
+class AssistancePageSchema(Schema):
+    items = fields.List(fields.Nested(AssistanceGrantSchema))
+    next_cursor = fields.String(allow_none=True)

@@ -118,6 +118,7 @@ OPERATIONS = [
     ("PATCH", "/api/v1/me", "buyer"),
     ("POST", "/api/v1/notifications/read", "buyer"),
     ("PUT", "/api/v1/shops/{ref}/follow", "buyer"),
+    ("POST", "/api/v1/shops/{shop_ref}/assistance", "officer"),
 ]
 
 
@@ -246,6 +247,7 @@ def valid_body(method: str, template: str, product_id: str) -> dict:
         ("POST", "/api/v1/ocop/applications/{application_id}/reject"): {"reason": "blurry"},
         ("POST", "/api/v1/collections"): {"title": "Tết", "product_ids": [product_id]},
         ("POST", "/api/v1/shops/{shop_ref}/suspend"): {"reason": "fake goods"},
+        ("POST", "/api/v1/shops/{shop_ref}/assistance"): {"consent_note": "asked in person"},
         ("POST", "/api/v1/products/{product_id}/suspend"): {"reason": "fake goods"},
     }.get((method, template), {})
 

@@ -168,7 +168,7 @@ def test_sales_csv_is_the_same_rows(api, market):
     )
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    reader = csv.DictReader(io.StringIO(response.get_data(as_text=True)))
+    reader = csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig")))
     assert reader.fieldnames[:4] == ["key", "orders", "units", "revenue"]
     as_csv = {r["key"]: (int(r["orders"]), int(r["units"]), int(r["revenue"])) for r in reader}
     assert as_csv == rows(api, officer, "shop")

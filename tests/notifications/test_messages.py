@@ -39,6 +39,7 @@ EVERY_PARAM = {
     "expires_on": "2027-03-12",
     "days": 14,
     "note": LONG,
+    "officer": LONG,
 }
 KINDS = sorted(messages.TEMPLATES)
 

@@ -222,7 +222,8 @@ def test_export_for_national_floors(client, officer, products):
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    table = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert response.get_data().startswith("\ufeff".encode())  # Excel reads it as UTF-8
+    table = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert [r["title"] for r in table] == ["Khăn piêu", "Chè Shan tuyết"]
     assert {"title", "shop", "commune", "price", "ocop_stars", "image_urls", "weight_grams"} <= set(
         table[0]

@@ -191,7 +191,7 @@ def test_csv_has_a_header_and_the_same_numbers(client, officer, sales):
     for group_by in ("commune", "shop", "month", "ocop_stars", "category"):
         response = report(client, officer[1], group_by, format="csv")
         assert response.mimetype == "text/csv"
-        table = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+        table = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
         places = ["commune_code", "province"] if group_by == "commune" else []
         assert table[0] == ["key", *places, "orders", "units", "revenue"]
         expected = report(client, officer[1], group_by).get_json()["rows"]

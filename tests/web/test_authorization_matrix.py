@@ -248,6 +248,7 @@ RULES: dict[tuple[str, str], Rule] = {
         lambda w: {"consent_note": "asked at the commune office"}
     ),
     ("DELETE", "/api/v1/shops/<>/assistance"): STAFF,
+    ("GET", "/api/v1/assistance"): STAFF,
 }
 
 CUSTOMER_PASSWORD = "mật khẩu của khách"

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app
 
-from marketplace.blueprints.seller import centre, live
+from marketplace.blueprints.seller import assisted, centre, live
 from marketplace.blueprints.seller.context import current_shop
 
 web = Blueprint("seller", __name__, url_prefix="/seller")
 
 centre.register(web)
 live.register(web)
+assisted.register(web)
 
 
 @web.context_processor

@@ -16,7 +16,7 @@ from marketplace.models.base import utcnow
 from marketplace.services.catalog import categories
 from marketplace.services.catalog.trace import unused_trace_code
 from marketplace.services.media import uploads as media
-from marketplace.services.permissions import can_see_product
+from marketplace.services.permissions import can_see_product, image_owners
 from marketplace.services.text import fold
 
 # Separates the parts of text_search: a folded query never holds a newline, so a match
@@ -146,7 +146,7 @@ def create_product(
             )
         )
     if image_ids:
-        media.set_gallery(product, shop.owner_id, image_ids)
+        media.set_gallery(product, image_owners(shop), image_ids)
     _refresh_price(product)
     refresh_search_columns(product, shop.name)
     db.session.add(product)
@@ -196,7 +196,7 @@ def _apply_changes(product: Product, changes: dict) -> None:
     if "status" in changes:
         _set_status(product, changes["status"])
     if "image_ids" in changes:
-        media.set_gallery(product, product.shop.owner_id, changes["image_ids"])
+        media.set_gallery(product, image_owners(product.shop), changes["image_ids"])
     if "variants" in changes:
         _replace_variants(product, changes["variants"])
         return

@@ -31,7 +31,7 @@ from marketplace.services.catalog.shops import shop_for
 from marketplace.services.livestreams.featured import featured_products, loading_options
 from marketplace.services.livestreams.links import InvalidLivestreamUrl, check_livestream_url
 from marketplace.services.notifications import events as notifications
-from marketplace.services.permissions import can_see_shop, is_staff, require_shop_owner
+from marketplace.services.permissions import can_see_shop, is_staff, require_shop_worker
 
 # A session with no end planned is taken to last this long (stale checks, calendars).
 ASSUMED_LENGTH = timedelta(hours=4)
@@ -112,7 +112,7 @@ def _visible(livestream_id: str, user: User | None, *, lock: bool = False) -> Li
 def _owned(livestream_id: str, user: User, *, lock: bool = True) -> Livestream:
     """The session if ``user`` owns its shop: 404 when they may not see it, 403 otherwise."""
     livestream = _visible(livestream_id, user, lock=lock)
-    require_shop_owner(user, livestream.shop)
+    require_shop_worker(user, livestream.shop)
     return livestream
 
 
@@ -149,7 +149,7 @@ def viewable_by_owner_or_staff(user: User, livestream_id: str) -> Livestream:
     """The session for its owner and the trade office (404 if unseen, 403 for others)."""
     livestream = _visible(livestream_id, user)
     if not is_staff(user):
-        require_shop_owner(user, livestream.shop)
+        require_shop_worker(user, livestream.shop)
     return livestream
 
 
@@ -255,7 +255,7 @@ def _commit() -> None:
 def create_livestream(user: User, shop_ref: str, data: dict) -> Livestream:
     """A scheduled session of the caller's own active shop, with its featured products."""
     shop = shop_for(user, shop_ref)
-    require_shop_owner(user, shop)
+    require_shop_worker(user, shop)
     _active_shop(shop)
     livestream = Livestream(
         shop=shop,

@@ -313,15 +313,20 @@ def _complete_image(storage: Storage, media: Media, limit: int) -> Media:
     return media
 
 
-def owned_ready_images(owner_id: str, ids: list[str], *, field: str = "image_ids") -> list[Media]:
-    """These images in this order, when each is the owner's own and ready; else 422 on ``field``."""
+def owned_ready_images(
+    owner_id: str | list[str], ids: list[str], *, field: str = "image_ids"
+) -> list[Media]:
+    """These images in this order, when each is the owner's own and ready; else 422 on ``field``.
+
+    ``owner_id`` may list several uploaders: a shop's owner and an officer helping by grant."""
+    owners = [owner_id] if isinstance(owner_id, str) else list(owner_id)
     if len(set(ids)) != len(ids):
         raise ValidationFailed.field(field, "An image may appear only once.")
     if not ids:
         return []
     stmt = sa.select(Media).where(
         Media.id.in_(ids),
-        Media.owner_id == owner_id,
+        Media.owner_id.in_(owners),
         Media.kind == "image",
         Media.status == "ready",
     )
@@ -343,7 +348,7 @@ def owned_ready_image(owner_id: str, media_id: str | None, *, field: str) -> Med
     return owned_ready_images(owner_id, [media_id], field=field)[0]
 
 
-def set_gallery(product: Product, owner_id: str, image_ids: list[str]) -> None:
+def set_gallery(product: Product, owner_id: str | list[str], image_ids: list[str]) -> None:
     """Make these images the product's ordered gallery (no commit).
 
     Only gallery places go: the images and their files stay, for other products, shops or

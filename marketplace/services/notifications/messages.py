@@ -36,6 +36,7 @@ _SMS_FIELD_LIMITS = {
     "tracking_number": 24,
     "reason": 40,
     "certificate_number": 20,
+    "officer": 24,
 }
 _PLATFORMS = {
     "facebook": "Facebook",
@@ -224,6 +225,80 @@ TEMPLATES: dict[tuple[str, str | None], dict[str, Template]] = {
             "OCOP application of {product} not approved",
             "The OCOP application of {product} was not approved. Reason: {reason_text}",
             "{brand}: OCOP application of {product} not approved: {reason_text}. See:",
+        ),
+    },
+    ("assisted_change", "opened"): {
+        "vi": _t(
+            "Cán bộ {officer} đang giúp cửa hàng",
+            "Cán bộ {officer} của phòng Kinh tế được giúp {shop} đăng và sửa sản phẩm, "
+            "livestream đến ngày {expires_on}. Bạn có thể dừng việc này bất cứ lúc nào.",
+            "{brand}: can bo {officer} giup {shop} dang san pham den {expires_on}. Xem:",
+        ),
+        "en": _t(
+            "Officer {officer} is helping your shop",
+            "Officer {officer} of the trade office may list and edit the products and "
+            "livestreams of {shop} until {expires_on}. You can end this at any time.",
+            "{brand}: officer {officer} helps {shop} list products until {expires_on}. See:",
+        ),
+    },
+    ("assisted_change", "ended"): {
+        "vi": _t(
+            "Đã dừng giúp cửa hàng",
+            "Cán bộ {officer} không còn thay mặt {shop} đăng sản phẩm nữa.",
+            "{brand}: can bo {officer} da dung giup {shop}. Xem:",
+        ),
+        "en": _t(
+            "Assistance ended",
+            "Officer {officer} no longer acts for {shop}.",
+            "{brand}: officer {officer} no longer acts for {shop}. See:",
+        ),
+    },
+    ("assisted_change", "product_created"): {
+        "vi": _t(
+            "Cán bộ đã đăng sản phẩm {title}",
+            "Cán bộ {officer} đã đăng sản phẩm {title} cho {shop}. Hãy xem lại.",
+            "{brand}: can bo {officer} da dang {title}. Xem:",
+        ),
+        "en": _t(
+            "An officer listed {title}",
+            "Officer {officer} listed {title} for {shop}. Please check it.",
+            "{brand}: officer {officer} listed {title}. See:",
+        ),
+    },
+    ("assisted_change", "product_updated"): {
+        "vi": _t(
+            "Cán bộ đã sửa sản phẩm {title}",
+            "Cán bộ {officer} đã sửa sản phẩm {title} của {shop}. Hãy xem lại.",
+            "{brand}: can bo {officer} da sua {title}. Xem:",
+        ),
+        "en": _t(
+            "An officer edited {title}",
+            "Officer {officer} edited {title} of {shop}. Please check it.",
+            "{brand}: officer {officer} edited {title}. See:",
+        ),
+    },
+    ("assisted_change", "livestream_created"): {
+        "vi": _t(
+            "Cán bộ đã lên lịch livestream {title}",
+            "Cán bộ {officer} đã lên lịch livestream {title} cho {shop}. Hãy xem lại.",
+            "{brand}: can bo {officer} da len lich livestream {title}. Xem:",
+        ),
+        "en": _t(
+            "An officer scheduled {title}",
+            "Officer {officer} scheduled the livestream {title} for {shop}. Please check it.",
+            "{brand}: officer {officer} scheduled livestream {title}. See:",
+        ),
+    },
+    ("assisted_change", "livestream_updated"): {
+        "vi": _t(
+            "Cán bộ đã sửa livestream {title}",
+            "Cán bộ {officer} đã sửa livestream {title} của {shop}. Hãy xem lại.",
+            "{brand}: can bo {officer} da sua livestream {title}. Xem:",
+        ),
+        "en": _t(
+            "An officer edited {title}",
+            "Officer {officer} edited the livestream {title} of {shop}. Please check it.",
+            "{brand}: officer {officer} edited livestream {title}. See:",
         ),
     },
 }

@@ -30,6 +30,9 @@ from marketplace.services.text import slugify
 from marketplace.services.trade_office import audit
 from marketplace.services.trade_office.ocop import certificate_status, current_certificates
 
+# Excel takes a CSV file for UTF-8 only when it starts with a byte-order mark.
+BOM = "\ufeff"
+
 LIST_KEYS = [
     SortKey(Collection.created_at, descending=True),
     SortKey(Collection.id, descending=True),
@@ -280,8 +283,10 @@ def export_collection(
 
 
 def export_csv(rows: list[dict]) -> str:
-    """The export rows as CSV with a header row; image URLs separated by spaces."""
+    """The export rows as CSV with a header row; image URLs separated by spaces. It starts with
+    a UTF-8 byte-order mark, so that Excel reads the Vietnamese right."""
     out = io.StringIO()
+    out.write(BOM)
     writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:

@@ -20,6 +20,9 @@ from marketplace.models import Category, OcopCertificate, Order, OrderLine, Prod
 from marketplace.services.catalog.products import visible_products_clause
 from marketplace.services.trade_office.ocop import LOCAL_TZ, local_today
 
+# Excel takes a CSV file for UTF-8 only when it starts with a byte-order mark.
+BOM = "\ufeff"
+
 COUNTED_STATUSES = ("placed", "confirmed", "shipped", "delivered")
 ORDER_GROUPS = ("commune", "shop", "month")
 LINE_GROUPS = ("ocop_stars", "category")
@@ -268,10 +271,64 @@ def sales(group_by: str, first: date | None, last: date | None) -> list[dict]:
 
 
 def sales_csv(rows: list[dict], group_by: str) -> str:
-    """The rows as CSV with a header row."""
+    """The rows as CSV with a header row, after a UTF-8 byte-order mark (Excel then reads the
+    Vietnamese right)."""
     out = io.StringIO()
+    out.write(BOM)
     columns = COMMUNE_COLUMNS if group_by == "commune" else CSV_COLUMNS
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def sales_xlsx(rows: list[dict], group_by: str, headers: dict[str, str], title: str) -> bytes:
+    """The rows as an Excel workbook: one sheet, a header row in the reader's language
+    (``headers``: column → heading), numbers as numbers with thousands grouped, a total row."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    columns = COMMUNE_COLUMNS if group_by == "commune" else CSV_COLUMNS
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append([headers.get(column, column) for column in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([row.get(column) for column in columns])
+    numeric = [
+        index for index, column in enumerate(columns, 1) if column in ("orders", "units", "revenue")
+    ]
+    total_row = len(rows) + 2
+    sheet.cell(row=total_row, column=1, value=headers.get("total", "Total")).font = Font(bold=True)
+    for index in numeric:
+        letter = sheet.cell(row=1, column=index).column_letter
+        cell = sheet.cell(
+            row=total_row, column=index, value=f"=SUM({letter}2:{letter}{total_row - 1})"
+        )
+        cell.font = Font(bold=True)
+        for line in range(2, total_row + 1):
+            sheet.cell(row=line, column=index).number_format = "#,##0"
+    for index, column in enumerate(columns, 1):
+        letter = sheet.cell(row=1, column=index).column_letter
+        sheet.column_dimensions[letter].width = 28 if column in ("key", "province") else 16
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def key_names(group_by: str, keys: list[str], locale: str = "vi") -> dict[str, str]:
+    """What people call each key: a shop's name for its slug, a category's name for its slug."""
+    if group_by == "shop":
+        stmt = sa.select(Shop.slug, Shop.name).where(Shop.slug.in_(keys))
+    elif group_by == "category":
+        name = Category.name if locale == "vi" else Category.name_en
+        stmt = sa.select(Category.slug, name).where(Category.slug.in_(keys))
+    else:
+        return {}
+    return {key: name for key, name in db.session.execute(stmt)}
