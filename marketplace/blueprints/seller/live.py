@@ -79,15 +79,31 @@ CODE_MESSAGES = {
     "edit_conflict": (FORM, _l("The livestream was changed at the same time. Try again.")),
     "request_in_progress": (FORM, _l("Still saving the first tap. Reload the page in a moment.")),
 }
-# Field messages whose English comes with figures or names, by how they begin.
-PREFIX_MESSAGES = (
-    ("Must be lower than the product's normal price", _l("Must be lower than the normal price.")),
-    ("This session would already be over", _l("This time is already past: give a later time.")),
-    ("Not an active product of this shop", _l("This product cannot be sold now.")),
-    ("Not a valid phone number", _l("Not a valid phone number.")),
-    ("Cash on delivery in Vietnam needs", _l("Give a Vietnamese phone number.")),
-    ("Not a URL of", _l("Give the link of the livestream on this platform (https://…).")),
-    ("Must be https", _l("Give the link of the livestream on this platform (https://…).")),
+# Field messages whose English comes with figures or names, by a piece of them.
+PATTERN_MESSAGES = (
+    (
+        re.compile(r"^Must be lower than the product's normal price"),
+        _l("Must be lower than the normal price."),
+    ),
+    (
+        re.compile(r"^This session would already be over"),
+        _l("This time is already past: give a later time."),
+    ),
+    (re.compile(r"^Not an active product of this shop"), _l("This product cannot be sold now.")),
+    (re.compile(r"^Not a (valid )?phone number"), _l("Not a valid phone number.")),
+    (re.compile(r"^Cash on delivery in Vietnam needs"), _l("Give a Vietnamese phone number.")),
+    (
+        re.compile(r"^(The link|This is not a valid link|A \w+ livestream link must be on)"),
+        _l("Give the link of the livestream on this platform (https://…)."),
+    ),
+    (
+        re.compile(
+            r"^(Missing data for required field|Length must be between 1 and"
+            r"|Shorter than minimum length 1|Field may not be null|Must not be blank|Give a name)"
+        ),
+        _l("Fill this in."),
+    ),
+    (re.compile(r"^(Must be one of|Not a valid string)"), _l("Choose one.")),
 )
 
 
@@ -95,8 +111,8 @@ PREFIX_MESSAGES = (
 
 
 def _say(message: str) -> str:
-    for prefix, said in PREFIX_MESSAGES:
-        if message.startswith(prefix):
+    for pattern, said in PATTERN_MESSAGES:
+        if pattern.search(message):
             return str(said)
     return _(message) if message else message
 
@@ -381,9 +397,8 @@ def livestream_prices(livestream_id: str):
     """Change live prices (blank: none) of the products the session features."""
     livestream = livestreams.owned_livestream(current_user, livestream_id)
     entries, errors = [], {}
-    for feature in livestream.featured:
-        if feature.removed_at is not None:
-            continue
+    # The products on show: the service keeps only active products in a featured set.
+    for feature in livestream_view(livestream).products:
         field = f"live_price_{feature.product_id}"
         if field not in request.form:
             entries.append({"product_id": feature.product_id})  # kept as it is
