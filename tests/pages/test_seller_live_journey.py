@@ -91,7 +91,8 @@ def no_serious_violations(page: Page, name: str) -> None:
     """axe-core on the page as it is: nothing serious or critical."""
     results = Axe().run(page)
     bad = [
-        f"{v['id']} ({v['impact']}): {[(n['target'], n.get('failureSummary', '')[-160:]) for n in v['nodes']][:3]}"
+        f"{v['id']} ({v['impact']}): "
+        + "; ".join(f"{n['target']} {n.get('failureSummary', '')[-160:]}" for n in v["nodes"][:3])
         for v in results.response["violations"]
         if v["impact"] in ("serious", "critical")
     ]
@@ -316,8 +317,12 @@ def test_each_page_first_load_weight(browser, live_server):
     weights = {}
     for name, path in pages.items():
         fresh = open_phone(browser, live_server, scripts=True, storage_state=state)
-        finished = []
-        fresh.page.on("requestfinished", lambda request: finished.append(request))
+        finished: list = []
+
+        def record(request, into=finished):
+            into.append(request)
+
+        fresh.page.on("requestfinished", record)
         response = fresh.visit(path)
         assert response.status == 200, path
         fresh.page.wait_for_load_state("networkidle")
