@@ -267,7 +267,8 @@ def test_an_artisan_sells_live_from_her_phone(browser, live_server, scripts):
         phone.shot("7-stock-refreshed")
 
         # End it: the console keeps the orders, takes no more.
-        page.get_by_role("button", name="Kết thúc live").click()
+        page.locator("summary", has_text="Kết thúc live").click()
+        page.get_by_role("button", name="Đúng, kết thúc live").click()
         expect(page.locator(".ls-status")).to_contain_text("Đã kết thúc")
         expect(page.get_by_role("button", name="Chốt đơn")).to_have_count(0)
         expect(page.locator(".claims .claim")).to_have_count(2)

@@ -40,6 +40,7 @@ from marketplace.schemas.livestreams import ClaimRequestSchema, LivestreamCreate
 from marketplace.services import places
 from marketplace.services.livestreams import claims as livestream_claims
 from marketplace.services.livestreams import desk
+from marketplace.services.livestreams import feeds as livestream_feeds
 from marketplace.services.livestreams import sessions as livestreams
 from marketplace.services.livestreams.featured import livestream_view
 from marketplace.services.orders import idempotency
@@ -298,12 +299,13 @@ def _feature_errors(details, products: list[dict]) -> dict[str, list[str]]:
 
 def _board_context(livestream) -> dict:
     view = livestream_view(livestream)
-    claims = []
+    claims, stats = [], None
     if livestream.status in ("live", "ended"):
         claims, _next = livestream_claims.list_claims(
             current_user, livestream.id, limit=CLAIMS_SHOWN, cursor=None
         )
-    return {"livestream": livestream, "view": view, "claims": claims}
+        stats = livestream_feeds.livestream_stats(current_user, livestream.id)
+    return {"livestream": livestream, "view": view, "claims": claims, "stats": stats}
 
 
 def _console(
