@@ -173,6 +173,11 @@ def parse_local(text: str | None) -> datetime | None:
     return None
 
 
+def _focus(errors: dict, order: list[str]) -> str | None:
+    """The first field in error, in the form's order: the page opens on it."""
+    return next((name for name in order if errors.get(name)), None)
+
+
 def _shop():
     return shop_or_set_up()
 
@@ -198,6 +203,11 @@ def _new_form(shop, values: dict, errors: dict, status: int = 200):
             products=products,
             values=values,
             errors=errors,
+            focus=_focus(
+                errors,
+                ["title", "platform", "url", "scheduled_start", "product_ids"]
+                + [f"live_price_{product.product_id}" for product in products],
+            ),
         ),
         status,
     )
@@ -323,6 +333,7 @@ def _console(
         if found is not None and found.livestream_id == livestream.id:
             claimed = found
     values = claim_values or {"province": shop.province or "", "commune": ""}
+    view = livestream_view(livestream)
     province = places.find_province(values.get("province") or "")
     return (
         render_template(
@@ -330,6 +341,11 @@ def _console(
             **_board_context(livestream),
             values=values,
             errors=errors or {},
+            focus=_focus(
+                errors or {},
+                [*CLAIM_FIELDS[:1], "variant_id", *CLAIM_FIELDS[1:]]
+                + [f"live_price_{product.product_id}" for product in view.products],
+            ),
             idempotency_key=key or uuid.uuid4().hex,
             provinces=places.provinces(),
             communes=places.communes(province.code) if province else (),
