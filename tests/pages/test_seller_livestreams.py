@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -448,3 +449,34 @@ def test_times_are_shown_in_vietnam(seller, market):
     db.session.commit()
     page = text(seller.get("/seller/livestreams"))
     assert "19:30 T7 04/05/2030" in page
+
+
+def test_a_tap_while_the_first_one_is_still_being_saved_waits_then_says_so(
+    seller, market, monkeypatch
+):
+    """The first tap holds the key (its order not yet answered): the second waits a moment for
+    its answer and, none coming, asks to reload instead of taking a second order."""
+    from marketplace.blueprints.seller import live as live_pages
+    from marketplace.models import IdempotencyKey
+    from marketplace.services.orders import idempotency
+
+    monkeypatch.setattr(live_pages, "DOUBLE_TAP_WAIT_SECONDS", 0.3)
+    live = market.live
+    values = {**{k: v.strip() for k, v in BUYER.items()}, "comment": "A1 x2", "variant_id": ""}
+    path = f"/seller/livestreams/{live.id}/claims"
+    body = json.dumps(live_pages._claim_request(values), sort_keys=True).encode()
+    now = utcnow()
+    db.session.add(
+        IdempotencyKey(
+            user_id=market.shop.owner_id,
+            key="first-tap",
+            fingerprint=idempotency.fingerprint("POST", path, body),
+            created_at=now,
+            expires_at=now + timedelta(hours=24),
+        )
+    )
+    db.session.commit()
+    response = claim(seller, live, comment="A1 x2", idempotency_key="first-tap")
+    assert response.status_code == 409
+    assert "Đang lưu lần bấm trước" in text(response)
+    assert claims_count() == 0
