@@ -51,11 +51,17 @@ class Phone:
         assert response is not None
         return response
 
-    def shot(self, name: str) -> Path:
+    def shot(self, name: str, *, full_page: bool = True) -> Path:
         SHOTS.mkdir(parents=True, exist_ok=True)
         path = SHOTS / f"{'js' if self.scripts else 'nojs'}-{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        self.page.screenshot(path=str(path), full_page=full_page)
         return path
+
+
+def on_screen(page: Page, selector: str) -> None:
+    """The element is in the phone's screen as the page opens (no scrolling to find it)."""
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= PHONE["height"], box
 
 
 def open_phone(browser, base: str, *, scripts: bool, storage_state=None) -> Phone:
@@ -248,6 +254,9 @@ def test_an_artisan_sells_live_from_her_phone(browser, live_server, scripts):
         # Two orders from comments.
         take_claim(phone, "A1 x2", "Lò Thị Mai", "0912000111")
         expect(page.locator(".done")).to_contain_text("A1 × 2 cho Lò Thị Mai, 288.000 ₫")
+        on_screen(page, ".done")  # where her thumb is: the next comment goes in right below
+        on_screen(page, "#comment")
+        phone.shot("5a-order-taken-screen", full_page=False)
         expect(page.locator(f'[data-stock="{scarf_id}"]')).to_have_text("Còn 5")
         take_claim(phone, "chốt a1 1 cái", "Hà Văn Dũng", "0987654321")
         expect(page.locator(".claims .claim")).to_have_count(2)
@@ -262,6 +271,8 @@ def test_an_artisan_sells_live_from_her_phone(browser, live_server, scripts):
         page.get_by_label("Xã, phường").fill("Vân Hồ")
         page.get_by_role("button", name="Chốt đơn").click()
         expect(page.locator("#comment-error")).to_contain_text("không có mã sản phẩm")
+        on_screen(page, "#comment-error")
+        expect(page.locator("#comment")).to_be_focused()
         expect(page.get_by_label("Tên người mua")).to_have_value("Vì Thị Hoa")
         phone.shot("6-bad-comment")
         if scripts:

@@ -334,7 +334,10 @@ def test_a_comment_becomes_an_order_at_the_live_price(seller, market, comment, q
     response = claim(seller, live, comment=comment, idempotency_key="tap-1")
     assert response.status_code == 303
     taken = db.session.scalar(sa.select(LivestreamClaim))
-    assert response.headers["Location"] == f"/seller/livestreams/{live.id}?claimed={taken.id}"
+    assert (
+        response.headers["Location"]
+        == f"/seller/livestreams/{live.id}?claimed={taken.id}#claim-box"
+    )
     assert (taken.code, taken.quantity) == ("A1", quantity)
     order = db.session.get(Order, taken.order_id)
     assert order.lines[0].unit_price == 129000 and order.lines[0].livestream_id == live.id

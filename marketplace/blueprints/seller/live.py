@@ -26,7 +26,7 @@ import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import redirect, render_template, request, url_for
+from flask import g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -327,6 +327,7 @@ def _console(
     key: str | None = None,
 ):
     shop = livestream.shop
+    g.seller_shop = shop  # the header names the shop of this livestream
     claimed = None
     if claim_id := request.args.get("claimed"):
         found = livestream_claims.load_claim(claim_id)
@@ -371,8 +372,12 @@ def livestream_board(livestream_id: str):
     return response, 200, {"Cache-Control": "no-store"}
 
 
-def _back(livestream_id: str, **args):
-    return redirect(url_for("seller.livestream_console", livestream_id=livestream_id, **args), 303)
+def _back(livestream_id: str, anchor: str | None = None, **args):
+    """Back to the console, opened where the artisan was (``anchor``)."""
+    address = url_for(
+        "seller.livestream_console", livestream_id=livestream_id, _anchor=anchor, **args
+    )
+    return redirect(address, 303)
 
 
 def _move(livestream_id: str, move: str):
@@ -407,7 +412,7 @@ def livestream_pin(livestream_id: str):
     except DomainError as exc:
         livestream = livestreams.owned_livestream(current_user, livestream_id)
         return _console(livestream, errors=_errors_of(exc, set()), status=exc.status)
-    return _back(livestream_id)
+    return _back(livestream_id, "codes-title")
 
 
 @for_roles("artisan", why=WHY)
@@ -430,7 +435,7 @@ def livestream_prices(livestream_id: str):
     if not errors:
         try:
             livestreams.update_livestream(current_user, livestream_id, {"products": entries})
-            return _back(livestream_id)
+            return _back(livestream_id, "codes-title")
         except DomainError as exc:
             errors = _feature_errors(exc.details, entries) or _errors_of(exc, set())
             status = exc.status
@@ -494,7 +499,7 @@ def livestream_claim(livestream_id: str):
             if held.replay is not None:
                 status, answer = held.replay
                 claim_id = (answer or {}).get("id") if status == 201 else None
-                return _back(livestream_id, claimed=claim_id) if claim_id else _back(livestream_id)
+                return _back(livestream_id, "claim-box", claimed=claim_id)
             with idempotency.holding(held):
                 claim = livestream_claims.take_claim(current_user, livestream_id, data)
             idempotency.record(held, 201, {"id": claim.id})
@@ -514,7 +519,7 @@ def livestream_claim(livestream_id: str):
         if held is not None:
             idempotency.release_unless_made(held)
         raise
-    return _back(livestream_id, claimed=claim.id)
+    return _back(livestream_id, "claim-box", claimed=claim.id)
 
 
 def register(web) -> None:
