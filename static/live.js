@@ -29,6 +29,7 @@
           var doc = new DOMParser().parseFromString(html, "text/html");
           swap(doc, "codes");
           swap(doc, "claims");
+          swap(doc, "stock-line");
           var codes = doc.getElementById("codes");
           if (codes && codes.getAttribute("data-status") !== "live") {
             window.clearInterval(timer);

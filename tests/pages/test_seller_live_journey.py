@@ -294,6 +294,7 @@ def test_an_artisan_sells_live_from_her_phone(browser, live_server, scripts):
         stock = page.locator(f'[data-stock="{scarf_id}"]')
         if scripts:
             expect(stock).to_have_text("Còn 1", timeout=12_000)
+            expect(page.locator(f'[data-line-stock="{scarf_id}"]')).to_have_text("A1 Còn 1")
             expect(page.locator("[data-auto]")).to_have_text("Tự cập nhật vài giây một lần.")
         else:
             expect(stock).to_have_text("Còn 4")
