@@ -382,3 +382,21 @@ def test_each_page_first_load_weight(browser, live_server):
     (SHOTS / "weights.json").write_text(json.dumps(weights, indent=2, ensure_ascii=False))
     for name, weight in weights.items():
         assert weight["bytes"] < SELLER_PAGE_BUDGET, (name, weight)
+
+
+def test_the_console_is_usable_on_a_laptop_too(browser, live_server):
+    market = build_market(photo=False)
+    live_id = market.live.id
+    login = owner_login(market)
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 768}, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh"
+    )
+    page = context.new_page()
+    try:
+        phone = Phone(page, live_server, scripts=True)
+        sign_in(phone, login, f"/seller/livestreams/{live_id}")
+        expect(page.get_by_role("button", name="Chốt đơn")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+        phone.shot("laptop-console")
+    finally:
+        context.close()
