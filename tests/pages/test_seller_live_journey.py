@@ -60,8 +60,13 @@ class Phone:
 
 def on_screen(page: Page, selector: str) -> None:
     """The element is in the phone's screen as the page opens (no scrolling to find it)."""
-    box = page.locator(selector).first.bounding_box()
-    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= PHONE["height"], box
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        """(selector) => { const r = document.querySelector(selector).getBoundingClientRect();
+                           return r.top >= 0 && r.bottom <= window.innerHeight; }""",
+        arg=selector,
+        timeout=3_000,
+    )
 
 
 def open_phone(browser, base: str, *, scripts: bool, storage_state=None) -> Phone:
@@ -97,6 +102,7 @@ def open_phone(browser, base: str, *, scripts: bool, storage_state=None) -> Phon
 
 def no_serious_violations(page: Page, name: str) -> None:
     """axe-core on the page as it is: nothing serious or critical."""
+    page.wait_for_load_state("load")
     results = Axe().run(page)
     bad = [
         f"{v['id']} ({v['impact']}): "
@@ -110,6 +116,7 @@ def no_serious_violations(page: Page, name: str) -> None:
 def small_targets(page: Page) -> list[str]:
     """Buttons, links styled as buttons, inputs and selects of the page's main part that are
     less than 44 px high (inline text links aside)."""
+    page.wait_for_load_state("load")  # its stylesheets applied
     return page.evaluate(
         """(min) => Array.from(document.querySelectorAll(
             'main button, main .button, main input:not([type=hidden]), main select, main summary,'
@@ -123,6 +130,7 @@ def small_targets(page: Page) -> list[str]:
 
 
 def fits_the_screen(page: Page) -> None:
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
