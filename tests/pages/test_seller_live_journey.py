@@ -175,7 +175,7 @@ def take_claim(phone: Phone, comment: str, buyer: str, phone_number: str, *, dou
     page.get_by_label("Bình luận của khách").fill(comment)
     page.get_by_label("Tên người mua").fill(buyer)
     page.get_by_label("Số điện thoại người mua").fill(phone_number)
-    page.get_by_label("Số nhà, đường, bản").fill("Bản Cỏ Chàm")
+    page.get_by_label("Số nhà, đường, thôn bản").fill("Bản Cỏ Chàm")
     expect(page.get_by_label("Tỉnh, thành phố")).to_have_value("14")  # the shop's: Sơn La
     page.get_by_label("Xã, phường").fill("Vân Hồ")
     button = page.get_by_role("button", name="Chốt đơn")
@@ -275,7 +275,7 @@ def test_an_artisan_sells_live_from_her_phone(browser, live_server, scripts):
         page.get_by_label("Bình luận của khách").fill("cho em xin giá")
         page.get_by_label("Tên người mua").fill("Vì Thị Hoa")
         page.get_by_label("Số điện thoại người mua").fill("0911222333")
-        page.get_by_label("Số nhà, đường, bản").fill("Bản Hua Tạt")
+        page.get_by_label("Số nhà, đường, thôn bản").fill("Bản Hua Tạt")
         page.get_by_label("Xã, phường").fill("Vân Hồ")
         page.get_by_role("button", name="Chốt đơn").click()
         expect(page.locator("#comment-error")).to_contain_text("không có mã sản phẩm")

@@ -99,7 +99,7 @@ def test_a_buyer_is_told_why_not(client, market):
     sign_in(client, buyer.email, PASSWORD)
     response = client.get("/seller/livestreams")
     assert response.status_code == 403
-    assert "Chỉ người bán mới live bán hàng" in text(response)
+    assert "Kênh người bán dành cho người bán hàng" in text(response)
 
 
 def test_another_artisans_livestream_is_not_shown(client, market):

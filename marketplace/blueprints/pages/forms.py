@@ -27,8 +27,16 @@ def _flat(messages) -> list[str]:
     return [str(messages)]
 
 
-def form_errors(error: DomainError | ValidationError, fields: set[str] | None = None) -> dict:
-    """``{field: [message, …], "_form": [...]}``; a field the form lacks goes to ``_form``."""
+def form_errors(
+    error: DomainError | ValidationError,
+    fields: set[str] | None = None,
+    *,
+    say=translated,
+) -> dict:
+    """``{field: [message, …], "_form": [...]}``; a field the form lacks goes to ``_form``.
+
+    ``say`` turns each English message into the page's words (a form may say it its own way).
+    """
     if isinstance(error, ValidationError):
         details = error.messages if isinstance(error.messages, dict) else {FORM: error.messages}
     elif error.details and all(isinstance(value, list) for value in error.details.values()):
@@ -38,5 +46,5 @@ def form_errors(error: DomainError | ValidationError, fields: set[str] | None = 
     errors: dict[str, list[str]] = {}
     for name, messages in details.items():
         key = name if fields is None or name in fields else FORM
-        errors.setdefault(key, []).extend(translated(text) for text in _flat(messages))
+        errors.setdefault(key, []).extend(say(text) for text in _flat(messages))
     return errors

@@ -32,9 +32,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import ValidationError
 
-from marketplace.blueprints.pages.access import for_roles
 from marketplace.blueprints.pages.forms import FORM, form_errors
-from marketplace.blueprints.seller.context import shop_or_set_up
+from marketplace.blueprints.seller.context import for_shop_workers, shop_or_set_up
 from marketplace.errors import Conflict, DomainError
 from marketplace.schemas.livestreams import ClaimRequestSchema, LivestreamCreateSchema
 from marketplace.services import places
@@ -52,7 +51,6 @@ PLATFORMS = (
     ("youtube", "YouTube"),
     ("zalo", "Zalo"),
 )
-WHY = "Only artisans sell through livestreams. Sign in with the account of your shop."
 CLAIM_FIELDS = ("comment", "buyer_name", "buyer_phone", "line1", "province", "commune")
 CLAIMS_SHOWN = 50
 # A second tap while the first one is still being written waits for its answer this long.
@@ -125,12 +123,7 @@ def _errors_of(exc: DomainError | ValidationError, fields: set[str]) -> dict[str
         if exc.code == "unparseable_comment" and exc.message != _(exc.message):
             message = _(exc.message)  # the parser's own sentence, when it is translated
         return {field if field in fields else FORM: [str(message)]}
-    errors = form_errors(exc, None)
-    shown: dict[str, list[str]] = {}
-    for name, messages in errors.items():
-        key = name if name in fields else FORM
-        shown.setdefault(key, []).extend(_say(m) for m in messages)
-    return shown
+    return form_errors(exc, fields, say=_say)
 
 
 def _flat_details(details: dict, renames: dict[str, str]) -> dict:
@@ -185,7 +178,7 @@ def _shop():
 # --- the list and the schedule form ----------------------------------------------------------
 
 
-@for_roles("artisan", why=WHY)
+@for_shop_workers
 def livestreams_page():
     shop, set_up = _shop()
     if set_up:
@@ -213,7 +206,7 @@ def _new_form(shop, values: dict, errors: dict, status: int = 200):
     )
 
 
-@for_roles("artisan", why=WHY)
+@for_shop_workers
 def livestream_new():
     shop, set_up = _shop()
     if set_up:
@@ -222,7 +215,7 @@ def livestream_new():
     return _new_form(shop, values, {})
 
 
-@for_roles("artisan", why=WHY)
+@for_shop_workers
 def livestream_create():
     shop, set_up = _shop()
     if set_up:
@@ -358,13 +351,13 @@ def _console(
     )
 
 
-@for_roles("artisan", why=WHY)
+@for_shop_workers
 def livestream_console(livestream_id: str):
     livestream = livestreams.owned_livestream(current_user, livestream_id)
     return _console(livestream)
 
 
-@for_roles("artisan", why=WHY)
+@for_shop_workers
 def livestream_board(livestream_id: str):
     """The codes with their stock and the claims, for the console's script to swap in."""
     livestream = livestreams.owned_livestream(current_user, livestream_id)
@@ -389,22 +382,22 @@ def _move(livestream_id: str, move: str):
     return _back(livestream_id)
 
 
-@for_roles("artisan", why=WHY)
+@for_shop_workers
 def livestream_start(livestream_id: str):
     return _move(livestream_id, "start")
 
 
-@for_roles("artisan", why=WHY)
+@for_shop_workers
 def livestream_end(livestream_id: str):
     return _move(livestream_id, "end")
 
 
-@for_roles("artisan", why=WHY)
+@for_shop_workers
 def livestream_cancel(livestream_id: str):
     return _move(livestream_id, "cancel")
 
 
-@for_roles("artisan", why=WHY)
+@for_shop_workers
 def livestream_pin(livestream_id: str):
     product_id = request.form.get("product_id") or None
     try:
@@ -415,7 +408,7 @@ def livestream_pin(livestream_id: str):
     return _back(livestream_id, "codes-title")
 
 
-@for_roles("artisan", why=WHY)
+@for_shop_workers
 def livestream_prices(livestream_id: str):
     """Change live prices (blank: none) of the products the session features."""
     livestream = livestreams.owned_livestream(current_user, livestream_id)
@@ -475,7 +468,7 @@ def _hold(key: str, fingerprint: str) -> idempotency.Claim:
             time.sleep(0.2)
 
 
-@for_roles("artisan", why=WHY)
+@for_shop_workers
 def livestream_claim(livestream_id: str):
     livestream = livestreams.owned_livestream(current_user, livestream_id)
     values = {name: request.form.get(name, "").strip() for name in CLAIM_FIELDS}
