@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from marketplace.models.product import new_trace_code  # noqa: E402
 from marketplace.services import places  # noqa: E402
 
 SERVER_URL = os.environ.get(
@@ -128,6 +129,7 @@ def load(dsn: str) -> None:
                         price,
                         f"product {j}",
                         f"product {j}",
+                        new_trace_code(),
                         now,
                         now,
                     )
@@ -144,6 +146,7 @@ def load(dsn: str) -> None:
                 "price",
                 "title_search",
                 "text_search",
+                "trace_code",
                 "created_at",
                 "updated_at",
             ],

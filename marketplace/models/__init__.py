@@ -22,6 +22,7 @@ from marketplace.models.order import Checkout, IdempotencyKey, Order, OrderEvent
 from marketplace.models.payment import PaymentTransaction, ProcessedEvent
 from marketplace.models.product import Category, Product, ProductImage, ProductVariant
 from marketplace.models.rate_limit import RateLimitCounter
+from marketplace.models.report import SalesDaily, SalesDailyChange
 from marketplace.models.shop import Shop
 from marketplace.models.user import ApiToken, PasswordReset, Role, User
 
@@ -54,6 +55,8 @@ __all__ = [
     "ProductVariant",
     "RateLimitCounter",
     "Role",
+    "SalesDaily",
+    "SalesDailyChange",
     "Shop",
     "ShopBankAccount",
     "ShopFollow",

@@ -3,6 +3,9 @@
 Orders count when ``placed``, ``confirmed``, ``shipped`` or ``delivered`` and were created within
 the local (Asia/Ho_Chi_Minh) days ``from``..``to``, both inclusive. Every figure is aggregated by
 the database (GROUP BY), so a report costs the same few queries whatever the number of orders.
+The reports by commune, shop and month read the daily rollups (``sales_daily`` and the changes
+the triggers of migration reports_0001 append in each order's own transaction): a row per day
+and shop rather than one per order, so that they stay fast at millions of orders.
 """
 
 from __future__ import annotations
@@ -16,7 +19,16 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from marketplace.extensions import db
-from marketplace.models import Category, OcopCertificate, Order, OrderLine, Product, Shop
+from marketplace.models import (
+    Category,
+    OcopCertificate,
+    Order,
+    OrderLine,
+    Product,
+    SalesDaily,
+    SalesDailyChange,
+    Shop,
+)
 from marketplace.services.catalog.products import visible_products_clause
 from marketplace.services.trade_office.ocop import LOCAL_TZ, local_today
 
@@ -177,13 +189,46 @@ def overview(first: date | None, last: date | None) -> dict:
     }
 
 
-def _order_rows(group_by: str, counted) -> sa.Select:
-    """Orders and revenue per key, and units per key, aggregated apart and joined on the key.
+class day_month(FunctionElement):
+    """``YYYY-MM`` of a date (a local day of ``sales_daily``)."""
 
-    Aggregating the lines apart (rather than per order, then per key) spares the database a
-    group for every order: two hash aggregates of a handful of keys. Communes are keyed by
-    code, name and province (a shop the 2025 mapping left without a code: by its name).
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(day_month, "postgresql")
+def _day_month_postgresql(element, compiler, **kw):
+    (day,) = element.clauses
+    return f"to_char({compiler.process(day, **kw)}, 'YYYY-MM')"
+
+
+@compiles(day_month)
+def _day_month_sqlite(element, compiler, **kw):
+    (day,) = element.clauses
+    return f"strftime('%Y-%m', {compiler.process(day, **kw)})"
+
+
+def _daily(first: date | None, last: date | None) -> sa.Subquery:
+    """Counted orders, units and revenue per local day and shop: the rollup and the changes
+    not yet folded into it (migration reports_0001 keeps both in step with the orders)."""
+    parts = []
+    for table in (SalesDaily, SalesDailyChange):
+        part = sa.select(table.day, table.shop_id, table.orders, table.units, table.revenue)
+        if first is not None and first > date.min:
+            part = part.where(table.day >= first)
+        if last is not None and last < date.max:
+            part = part.where(table.day <= last)
+        parts.append(part)
+    return sa.union_all(*parts).subquery("daily")
+
+
+def _order_rows(group_by: str, first: date | None, last: date | None) -> sa.Select:
+    """Orders, units and revenue per key from the daily rollups (a row per day and shop, not
+    per order). Communes are keyed by code, name and province (a shop the 2025 mapping left
+    without a code: by its name). A key shows when it has counted order lines, as the plain
+    GROUP BY over orders and lines would give it.
     """
+    daily = _daily(first, last)
     keys = {
         "commune": (
             Shop.commune.label("key"),
@@ -191,34 +236,70 @@ def _order_rows(group_by: str, counted) -> sa.Select:
             Shop.province.label("province"),
         ),
         "shop": (Shop.slug.label("key"),),
-        "month": (local_month(Order.created_at).label("key"),),
+        "month": (day_month(daily.c.day).label("key"),),
     }[group_by]
-
-    def keyed(stmt: sa.Select) -> sa.Select:
-        stmt = stmt.where(*counted).group_by(*(key.element for key in keys))
-        return stmt if group_by == "month" else stmt.join(Shop, Shop.id == Order.shop_id)
-
-    orders = keyed(
+    units = sa.func.sum(daily.c.units)
+    stmt = (
         sa.select(
             *keys,
-            sa.func.count(Order.id).label("orders"),
-            sa.func.sum(Order.total).label("revenue"),
-        ).select_from(Order)
-    ).subquery()
-    units = keyed(
-        sa.select(*keys, sa.func.sum(OrderLine.quantity).label("units"))
-        .select_from(Order)
-        .join(OrderLine, OrderLine.order_id == Order.id)
-    ).subquery()
-    names = [key.name for key in keys]
-    label = month_label(orders.c.key) if group_by == "month" else orders.c.key
-    return sa.select(
-        label.label("key"),
-        *(orders.c[name] for name in names[1:]),
-        orders.c.orders,
-        units.c.units,
-        orders.c.revenue,
-    ).join(units, sa.and_(*(units.c[name] == orders.c[name] for name in names)))
+            sa.func.sum(daily.c.orders).label("orders"),
+            units.label("units"),
+            sa.func.sum(daily.c.revenue).label("revenue"),
+        )
+        .select_from(daily)
+        .group_by(*(key.element for key in keys))
+        .having(units > 0)
+    )
+    if group_by != "month":
+        stmt = stmt.join(Shop, Shop.id == daily.c.shop_id)
+    return stmt
+
+
+def compact_sales_daily() -> int:
+    """Fold the changes the triggers appended into ``sales_daily``; returns how many.
+
+    One statement on PostgreSQL (the rows it deletes are the rows it adds up, whatever commits
+    meanwhile), behind an advisory lock so that two compactions do not update the same rollup
+    rows in different orders; SQLite has a single writer. Commits.
+    """
+    columns = "day, shop_id, orders, units, revenue"
+    upsert = (
+        "ON CONFLICT (day, shop_id) DO UPDATE SET orders = sales_daily.orders + excluded.orders, "
+        "units = sales_daily.units + excluded.units, "
+        "revenue = sales_daily.revenue + excluded.revenue"
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        locked = db.session.scalar(sa.text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": 19})
+        if not locked:
+            db.session.rollback()
+            return 0
+        moved = db.session.scalar(
+            sa.text(
+                f"WITH moved AS (DELETE FROM sales_daily_changes RETURNING {columns}), "
+                f"summed AS (INSERT INTO sales_daily ({columns}) "
+                "SELECT day, shop_id, sum(orders), sum(units), sum(revenue) FROM moved "
+                f"GROUP BY day, shop_id {upsert} RETURNING 1) "
+                "SELECT count(*) FROM moved"
+            )
+        )
+    else:
+        last = db.session.scalar(sa.select(sa.func.max(SalesDailyChange.id)))
+        if last is None:
+            return 0
+        # (SQLite reads ON CONFLICT after a SELECT only when the SELECT has a WHERE.)
+        db.session.execute(
+            sa.text(
+                f"INSERT INTO sales_daily ({columns}) "
+                "SELECT day, shop_id, sum(orders), sum(units), sum(revenue) "
+                f"FROM sales_daily_changes WHERE id <= :last GROUP BY day, shop_id {upsert}"
+            ),
+            {"last": last},
+        )
+        moved = db.session.execute(
+            sa.delete(SalesDailyChange).where(SalesDailyChange.id <= last)
+        ).rowcount
+    db.session.commit()
+    return moved
 
 
 def _line_rows(group_by: str, counted) -> sa.Select:
@@ -249,11 +330,10 @@ def sales(group_by: str, first: date | None, last: date | None) -> list[dict]:
     """Rows ``{key, orders, units, revenue}`` sorted by key, in one query; commune rows also
     carry ``commune_code`` (null for a commune the 2025 mapping did not know) and ``province``.
     """
-    counted = _counted(first, last)
     stmt = (
-        _order_rows(group_by, counted)
+        _order_rows(group_by, first, last)
         if group_by in ORDER_GROUPS
-        else _line_rows(group_by, counted)
+        else _line_rows(group_by, _counted(first, last))
     )
     order_by = [stmt.selected_columns.key]
     if group_by == "commune":
