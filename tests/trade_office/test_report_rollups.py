@@ -33,9 +33,7 @@ def plain(group_by: str, first: date | None, last: date | None) -> list[tuple]:
         if (first and day < first) or (last and day > last):
             continue
         shop = db.session.get(Shop, order.shop_id)
-        key = {"commune": shop.commune, "shop": shop.slug, "month": day.strftime("%Y-%m")}[
-            group_by
-        ]
+        key = {"commune": shop.commune, "shop": shop.slug, "month": day.strftime("%Y-%m")}[group_by]
         units = sum(
             db.session.scalars(db.select(OrderLine.quantity).where(OrderLine.order_id == order.id))
         )

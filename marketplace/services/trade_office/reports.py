@@ -255,6 +255,32 @@ def _order_rows(group_by: str, first: date | None, last: date | None) -> sa.Sele
     return stmt
 
 
+_UPSERT = """
+ON CONFLICT (day, shop_id) DO UPDATE SET
+    orders = sales_daily.orders + excluded.orders,
+    units = sales_daily.units + excluded.units,
+    revenue = sales_daily.revenue + excluded.revenue"""
+_FOLD_POSTGRESQL = sa.text(
+    """
+WITH moved AS (DELETE FROM sales_daily_changes RETURNING day, shop_id, orders, units, revenue),
+summed AS (
+    INSERT INTO sales_daily (day, shop_id, orders, units, revenue)
+    SELECT day, shop_id, sum(orders), sum(units), sum(revenue) FROM moved GROUP BY day, shop_id"""
+    + _UPSERT
+    + """
+    RETURNING 1
+)
+SELECT count(*) FROM moved"""
+)
+_FOLD_SQLITE = sa.text(
+    """
+INSERT INTO sales_daily (day, shop_id, orders, units, revenue)
+SELECT day, shop_id, sum(orders), sum(units), sum(revenue)
+FROM sales_daily_changes WHERE id <= :last GROUP BY day, shop_id"""
+    + _UPSERT
+)
+
+
 def compact_sales_daily() -> int:
     """Fold the changes the triggers appended into ``sales_daily``; returns how many.
 
@@ -262,39 +288,18 @@ def compact_sales_daily() -> int:
     meanwhile), behind an advisory lock so that two compactions do not update the same rollup
     rows in different orders; SQLite has a single writer. Commits.
     """
-    columns = "day, shop_id, orders, units, revenue"
-    upsert = (
-        "ON CONFLICT (day, shop_id) DO UPDATE SET orders = sales_daily.orders + excluded.orders, "
-        "units = sales_daily.units + excluded.units, "
-        "revenue = sales_daily.revenue + excluded.revenue"
-    )
     if db.session.get_bind().dialect.name == "postgresql":
         locked = db.session.scalar(sa.text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": 19})
         if not locked:
             db.session.rollback()
             return 0
-        moved = db.session.scalar(
-            sa.text(
-                f"WITH moved AS (DELETE FROM sales_daily_changes RETURNING {columns}), "
-                f"summed AS (INSERT INTO sales_daily ({columns}) "
-                "SELECT day, shop_id, sum(orders), sum(units), sum(revenue) FROM moved "
-                f"GROUP BY day, shop_id {upsert} RETURNING 1) "
-                "SELECT count(*) FROM moved"
-            )
-        )
+        moved = db.session.scalar(_FOLD_POSTGRESQL)
     else:
         last = db.session.scalar(sa.select(sa.func.max(SalesDailyChange.id)))
         if last is None:
             return 0
         # (SQLite reads ON CONFLICT after a SELECT only when the SELECT has a WHERE.)
-        db.session.execute(
-            sa.text(
-                f"INSERT INTO sales_daily ({columns}) "
-                "SELECT day, shop_id, sum(orders), sum(units), sum(revenue) "
-                f"FROM sales_daily_changes WHERE id <= :last GROUP BY day, shop_id {upsert}"
-            ),
-            {"last": last},
-        )
+        db.session.execute(_FOLD_SQLITE, {"last": last})
         moved = db.session.execute(
             sa.delete(SalesDailyChange).where(SalesDailyChange.id <= last)
         ).rowcount
