@@ -255,19 +255,16 @@ def _order_rows(group_by: str, first: date | None, last: date | None) -> sa.Sele
     return stmt
 
 
-_UPSERT = """
-ON CONFLICT (day, shop_id) DO UPDATE SET
-    orders = sales_daily.orders + excluded.orders,
-    units = sales_daily.units + excluded.units,
-    revenue = sales_daily.revenue + excluded.revenue"""
 _FOLD_POSTGRESQL = sa.text(
     """
 WITH moved AS (DELETE FROM sales_daily_changes RETURNING day, shop_id, orders, units, revenue),
 summed AS (
     INSERT INTO sales_daily (day, shop_id, orders, units, revenue)
-    SELECT day, shop_id, sum(orders), sum(units), sum(revenue) FROM moved GROUP BY day, shop_id"""
-    + _UPSERT
-    + """
+    SELECT day, shop_id, sum(orders), sum(units), sum(revenue) FROM moved GROUP BY day, shop_id
+    ON CONFLICT (day, shop_id) DO UPDATE SET
+        orders = sales_daily.orders + excluded.orders,
+        units = sales_daily.units + excluded.units,
+        revenue = sales_daily.revenue + excluded.revenue
     RETURNING 1
 )
 SELECT count(*) FROM moved"""
@@ -276,8 +273,11 @@ _FOLD_SQLITE = sa.text(
     """
 INSERT INTO sales_daily (day, shop_id, orders, units, revenue)
 SELECT day, shop_id, sum(orders), sum(units), sum(revenue)
-FROM sales_daily_changes WHERE id <= :last GROUP BY day, shop_id"""
-    + _UPSERT
+FROM sales_daily_changes WHERE id <= :last GROUP BY day, shop_id
+ON CONFLICT (day, shop_id) DO UPDATE SET
+    orders = sales_daily.orders + excluded.orders,
+    units = sales_daily.units + excluded.units,
+    revenue = sales_daily.revenue + excluded.revenue"""
 )
 
 
