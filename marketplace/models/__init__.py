@@ -22,7 +22,7 @@ from marketplace.models.order import Checkout, IdempotencyKey, Order, OrderEvent
 from marketplace.models.payment import PaymentTransaction, ProcessedEvent
 from marketplace.models.product import Category, Product, ProductImage, ProductVariant
 from marketplace.models.rate_limit import RateLimitCounter
-from marketplace.models.report import SalesDaily, SalesDailyChange
+from marketplace.models.report import SalesDaily, SalesDailyChange, SalesLine
 from marketplace.models.shop import Shop
 from marketplace.models.user import ApiToken, PasswordReset, Role, User
 
@@ -57,6 +57,7 @@ __all__ = [
     "Role",
     "SalesDaily",
     "SalesDailyChange",
+    "SalesLine",
     "Shop",
     "ShopBankAccount",
     "ShopFollow",

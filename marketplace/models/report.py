@@ -40,3 +40,18 @@ class SalesDailyChange(db.Model):
     orders: Mapped[int] = mapped_column(sa.BigInteger)
     units: Mapped[int] = mapped_column(sa.BigInteger)
     revenue: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class SalesLine(db.Model):
+    """A line of a counted order, with its order's local day: what the reports by OCOP stars
+    and by category read (no join with the orders), kept by the same triggers."""
+
+    __tablename__ = "sales_lines"
+    __table_args__ = (sa.Index("ix_sales_lines_day", "day"),)
+
+    line_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    order_id: Mapped[str] = mapped_column(sa.String(32))
+    product_id: Mapped[str] = mapped_column(sa.String(32))
+    day: Mapped[date] = mapped_column(sa.Date)
+    quantity: Mapped[int] = mapped_column(sa.Integer)
+    line_total: Mapped[int] = mapped_column(sa.BigInteger)

@@ -5,7 +5,9 @@
 what the reports count appends its difference to ``sales_daily_changes``, in the same
 transaction, by a trigger: whatever writes the order (checkout, a livestream claim, a payment,
 a cancellation, the expiry job, a bulk load) cannot forget it. The report by commune, shop or
-month then reads a row per day and shop instead of every order.
+month then reads a row per day and shop instead of every order. ``sales_lines`` holds the lines
+of counted orders with their order's local day, for the reports by OCOP stars and category
+(an order counts once per key, so they need the lines; not the orders).
 
 A new order's units come from its lines' own trigger (lines are written after their order, or
 in the same statement, when an AFTER trigger of the order would see them too); a status move
@@ -27,6 +29,7 @@ depends_on = None
 
 COUNTED = "('placed', 'confirmed', 'shipped', 'delivered')"
 CHANGE_COLUMNS = "day, shop_id, orders, units, revenue"
+LINE_COLUMNS = "line_id, order_id, product_id, day, quantity, line_total"
 
 
 def _day(column: str, dialect: str) -> str:
@@ -39,9 +42,18 @@ def _units(order_id: str) -> str:
     return f"coalesce((SELECT sum(quantity) FROM order_lines WHERE order_id = {order_id}), 0)"
 
 
+def _lines_in(order: str, day: str) -> str:
+    """The lines of order ``order`` into sales_lines, on local day ``day``."""
+    return (
+        f"INSERT INTO sales_lines ({LINE_COLUMNS}) "
+        f"SELECT l.id, l.order_id, l.product_id, {day}, l.quantity, l.line_total "
+        f"FROM order_lines l WHERE l.order_id = {order}"
+    )
+
+
 def _postgresql_triggers() -> list[str]:
     day_old, day_new = _day("OLD.created_at", "postgresql"), _day("NEW.created_at", "postgresql")
-    new_units = f"CASE WHEN TG_OP = 'INSERT' THEN 0 ELSE {_units('NEW.id')} END"
+    day_of_order = _day("o.created_at", "postgresql")
     return [
         f"""
 CREATE FUNCTION sales_daily_order_changed() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -56,10 +68,18 @@ BEGIN
     IF was_counted THEN
         INSERT INTO sales_daily_changes ({CHANGE_COLUMNS})
         VALUES ({day_old}, OLD.shop_id, -1, -{_units("OLD.id")}, -OLD.total);
+        DELETE FROM sales_lines WHERE order_id = OLD.id;
     END IF;
     IF is_counted THEN
-        INSERT INTO sales_daily_changes ({CHANGE_COLUMNS})
-        VALUES ({day_new}, NEW.shop_id, 1, {new_units}, NEW.total);
+        -- A new order's lines are added by their own trigger.
+        IF TG_OP = 'INSERT' THEN
+            INSERT INTO sales_daily_changes ({CHANGE_COLUMNS})
+            VALUES ({day_new}, NEW.shop_id, 1, 0, NEW.total);
+        ELSE
+            INSERT INTO sales_daily_changes ({CHANGE_COLUMNS})
+            VALUES ({day_new}, NEW.shop_id, 1, {_units("NEW.id")}, NEW.total);
+            {_lines_in("NEW.id", day_new)};
+        END IF;
     END IF;
     RETURN NULL;
 END
@@ -73,12 +93,17 @@ CREATE FUNCTION sales_daily_line_changed() RETURNS trigger LANGUAGE plpgsql AS $
 BEGIN
     IF TG_OP <> 'INSERT' THEN
         INSERT INTO sales_daily_changes ({CHANGE_COLUMNS})
-        SELECT {_day("o.created_at", "postgresql")}, o.shop_id, 0, -OLD.quantity, 0
+        SELECT {day_of_order}, o.shop_id, 0, -OLD.quantity, 0
         FROM orders o WHERE o.id = OLD.order_id AND o.status IN {COUNTED};
+        DELETE FROM sales_lines WHERE line_id = OLD.id;
     END IF;
     IF TG_OP <> 'DELETE' THEN
         INSERT INTO sales_daily_changes ({CHANGE_COLUMNS})
-        SELECT {_day("o.created_at", "postgresql")}, o.shop_id, 0, NEW.quantity, 0
+        SELECT {day_of_order}, o.shop_id, 0, NEW.quantity, 0
+        FROM orders o WHERE o.id = NEW.order_id AND o.status IN {COUNTED};
+        INSERT INTO sales_lines ({LINE_COLUMNS})
+        SELECT NEW.id, NEW.order_id, NEW.product_id, {day_of_order}, NEW.quantity,
+            NEW.line_total
         FROM orders o WHERE o.id = NEW.order_id AND o.status IN {COUNTED};
     END IF;
     RETURN NULL;
@@ -86,24 +111,29 @@ END
 $$""",
         """
 CREATE TRIGGER sales_daily_order_lines
-AFTER INSERT OR DELETE OR UPDATE OF quantity, order_id ON order_lines
+AFTER INSERT OR DELETE OR UPDATE OF quantity, order_id, product_id, line_total ON order_lines
 FOR EACH ROW EXECUTE FUNCTION sales_daily_line_changed()""",
     ]
 
 
 def _sqlite_triggers() -> list[str]:
     day_old, day_new = _day("OLD.created_at", "sqlite"), _day("NEW.created_at", "sqlite")
+    day_of_order = _day("o.created_at", "sqlite")
     unchanged = (
         f"OLD.status IN {COUNTED} AND NEW.status IN {COUNTED} AND OLD.shop_id = NEW.shop_id "
         "AND OLD.created_at = NEW.created_at AND OLD.total = NEW.total"
     )
     old_out = (
         f"INSERT INTO sales_daily_changes ({CHANGE_COLUMNS}) "
-        f"VALUES ({day_old}, OLD.shop_id, -1, -{_units('OLD.id')}, -OLD.total);"
+        f"SELECT {day_old}, OLD.shop_id, -1, -{_units('OLD.id')}, -OLD.total "
+        f"WHERE OLD.status IN {COUNTED}; "
+        f"DELETE FROM sales_lines WHERE order_id = OLD.id AND OLD.status IN {COUNTED};"
     )
     new_in = (
         f"INSERT INTO sales_daily_changes ({CHANGE_COLUMNS}) "
-        f"VALUES ({day_new}, NEW.shop_id, 1, {_units('NEW.id')}, NEW.total);"
+        f"SELECT {day_new}, NEW.shop_id, 1, {_units('NEW.id')}, NEW.total "
+        f"WHERE NEW.status IN {COUNTED}; "
+        f"{_lines_in('NEW.id', day_new)} AND NEW.status IN {COUNTED};"
     )
     inserted = (
         f"INSERT INTO sales_daily_changes ({CHANGE_COLUMNS}) "
@@ -111,43 +141,60 @@ def _sqlite_triggers() -> list[str]:
     )
     columns = "status, total, created_at, shop_id"
 
-    def line(sign: str, row: str) -> str:
+    def line_out() -> str:
         return (
             f"INSERT INTO sales_daily_changes ({CHANGE_COLUMNS}) "
-            f"SELECT {_day('o.created_at', 'sqlite')}, o.shop_id, 0, {sign}{row}.quantity, 0 "
-            f"FROM orders o WHERE o.id = {row}.order_id AND o.status IN {COUNTED};"
+            f"SELECT {day_of_order}, o.shop_id, 0, -OLD.quantity, 0 "
+            f"FROM orders o WHERE o.id = OLD.order_id AND o.status IN {COUNTED}; "
+            "DELETE FROM sales_lines WHERE line_id = OLD.id;"
+        )
+
+    def line_in() -> str:
+        return (
+            f"INSERT INTO sales_daily_changes ({CHANGE_COLUMNS}) "
+            f"SELECT {day_of_order}, o.shop_id, 0, NEW.quantity, 0 "
+            f"FROM orders o WHERE o.id = NEW.order_id AND o.status IN {COUNTED}; "
+            f"INSERT INTO sales_lines ({LINE_COLUMNS}) "
+            f"SELECT NEW.id, NEW.order_id, NEW.product_id, {day_of_order}, NEW.quantity, "
+            f"NEW.line_total FROM orders o WHERE o.id = NEW.order_id AND o.status IN {COUNTED};"
         )
 
     return [
+        # A new order's units and lines are added by its lines' own trigger.
         f"CREATE TRIGGER sales_daily_order_inserted AFTER INSERT ON orders "
         f"WHEN NEW.status IN {COUNTED} BEGIN {inserted} END",
         f"CREATE TRIGGER sales_daily_order_deleted AFTER DELETE ON orders "
         f"WHEN OLD.status IN {COUNTED} BEGIN {old_out} END",
-        # An update takes the old figures out and puts the new ones in (in either order: the
-        # changes are summed), unless the order counts the same before and after.
-        f"CREATE TRIGGER sales_daily_order_updated_in AFTER UPDATE OF {columns} ON orders "
-        f"WHEN NEW.status IN {COUNTED} AND NOT ({unchanged}) BEGIN {new_in} END",
-        f"CREATE TRIGGER sales_daily_order_updated_out AFTER UPDATE OF {columns} ON orders "
-        f"WHEN OLD.status IN {COUNTED} AND NOT ({unchanged}) BEGIN {old_out} END",
-        "CREATE TRIGGER sales_daily_line_inserted AFTER INSERT ON order_lines "
-        f"BEGIN {line('', 'NEW')} END",
-        "CREATE TRIGGER sales_daily_line_deleted AFTER DELETE ON order_lines "
-        f"BEGIN {line('-', 'OLD')} END",
-        "CREATE TRIGGER sales_daily_line_updated AFTER UPDATE OF quantity, order_id "
-        f"ON order_lines BEGIN {line('-', 'OLD')} {line('', 'NEW')} END",
+        # An update takes the old figures out, then puts the new ones in, unless the order
+        # counts the same before and after.
+        f"CREATE TRIGGER sales_daily_order_updated AFTER UPDATE OF {columns} ON orders "
+        f"WHEN NOT ({unchanged}) BEGIN {old_out} {new_in} END",
+        f"CREATE TRIGGER sales_daily_line_inserted AFTER INSERT ON order_lines "
+        f"BEGIN {line_in()} END",
+        f"CREATE TRIGGER sales_daily_line_deleted AFTER DELETE ON order_lines "
+        f"BEGIN {line_out()} END",
+        "CREATE TRIGGER sales_daily_line_updated "
+        "AFTER UPDATE OF quantity, order_id, product_id, line_total "
+        f"ON order_lines BEGIN {line_out()} {line_in()} END",
     ]
 
 
-def backfill(dialect: str) -> str:
-    """The orders there are, summed per local day and shop (a test runs it too)."""
-    return f"""
+def backfill(dialect: str) -> list[str]:
+    """The orders there are, summed per local day and shop, and their lines (a test runs it)."""
+    day = _day("o.created_at", dialect)
+    return [
+        f"""
 INSERT INTO sales_daily (day, shop_id, orders, units, revenue)
 SELECT day, shop_id, count(*), sum(units), sum(total)
 FROM (
     SELECT {_day("o.created_at", dialect)} AS day, o.shop_id, o.total, {_units("o.id")} AS units
     FROM orders o WHERE o.status IN {COUNTED}
 ) AS counted
-GROUP BY day, shop_id"""
+GROUP BY day, shop_id""",
+        f"INSERT INTO sales_lines ({LINE_COLUMNS}) "
+        f"SELECT l.id, l.order_id, l.product_id, {day}, l.quantity, l.line_total "
+        f"FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.status IN {COUNTED}",
+    ]
 
 
 def upgrade():
@@ -175,8 +222,20 @@ def upgrade():
         sa.Column("revenue", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sales_daily_changes")),
     )
+    op.create_table(
+        "sales_lines",
+        sa.Column("line_id", sa.String(length=32), nullable=False),
+        sa.Column("order_id", sa.String(length=32), nullable=False),
+        sa.Column("product_id", sa.String(length=32), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("line_total", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("line_id", name=op.f("pk_sales_lines")),
+    )
+    op.create_index("ix_sales_lines_day", "sales_lines", ["day"], unique=False)
     dialect = op.get_bind().dialect.name
-    op.execute(backfill(dialect))
+    for statement in backfill(dialect):
+        op.execute(statement)
     for statement in _postgresql_triggers() if dialect == "postgresql" else _sqlite_triggers():
         op.execute(statement)
 
@@ -191,12 +250,13 @@ def downgrade():
         for name in (
             "sales_daily_order_inserted",
             "sales_daily_order_deleted",
-            "sales_daily_order_updated_in",
-            "sales_daily_order_updated_out",
+            "sales_daily_order_updated",
             "sales_daily_line_inserted",
             "sales_daily_line_deleted",
             "sales_daily_line_updated",
         ):
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    op.drop_index("ix_sales_lines_day", table_name="sales_lines")
+    op.drop_table("sales_lines")
     op.drop_table("sales_daily_changes")
     op.drop_table("sales_daily")

@@ -13,7 +13,16 @@ from pathlib import Path
 import pytest
 
 from marketplace.extensions import db
-from marketplace.models import Order, OrderLine, SalesDaily, SalesDailyChange, Shop
+from marketplace.models import (
+    Category,
+    Order,
+    OrderLine,
+    Product,
+    SalesDaily,
+    SalesDailyChange,
+    SalesLine,
+    Shop,
+)
 from marketplace.services.trade_office import reports
 from tests.factories import make_product, make_shop
 from tests.factories.trade_office import local_time, make_order
@@ -25,6 +34,8 @@ MIGRATION = (
 
 def plain(group_by: str, first: date | None, last: date | None) -> list[tuple]:
     """The figures from every order and line, added up here: the reference."""
+    if group_by == "category":
+        return plain_by_category(first, last)
     sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for order in db.session.scalars(db.select(Order)):
         day = (order.created_at + timedelta(hours=7)).date()
@@ -44,6 +55,27 @@ def plain(group_by: str, first: date | None, last: date | None) -> list[tuple]:
     return sorted((key, *figures) for key, figures in sums.items() if figures[1])
 
 
+def plain_by_category(first: date | None, last: date | None) -> list[tuple]:
+    orders: dict[str, set] = defaultdict(set)
+    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for order in db.session.scalars(db.select(Order)):
+        day = (order.created_at + timedelta(hours=7)).date()
+        if order.status not in reports.COUNTED_STATUSES:
+            continue
+        if (first and day < first) or (last and day > last):
+            continue
+        for line in db.session.scalars(db.select(OrderLine).where(OrderLine.order_id == order.id)):
+            product = db.session.get(Product, line.product_id)
+            category = (
+                db.session.get(Category, product.category_id) if product.category_id else None
+            )
+            key = category.slug if category else "none"
+            orders[key].add(order.id)
+            sums[key][0] += line.quantity
+            sums[key][1] += line.line_total
+    return sorted((key, len(orders[key]), *sums[key]) for key in sums)
+
+
 def from_report(group_by: str, first: date | None, last: date | None) -> list[tuple]:
     return [
         (r["key"], r["orders"], r["units"], r["revenue"])
@@ -60,7 +92,7 @@ PERIODS = [
 
 
 def assert_same() -> None:
-    for group_by in ("commune", "shop", "month"):
+    for group_by in ("commune", "shop", "month", "category"):
         for first, last in PERIODS:
             assert from_report(group_by, first, last) == plain(group_by, first, last), (
                 group_by,
@@ -78,8 +110,9 @@ def move(order: Order, status: str) -> None:
 def orders():
     van_ho = make_shop(slug="van-ho", commune="Vân Hồ")
     song_khua = make_shop(slug="song-khua", commune="Song Khủa")
-    honey, tea = make_product(van_ho), make_product(van_ho)
-    scarf = make_product(song_khua)
+    tea_category = db.session.scalar(db.select(Category.id).where(Category.slug == "tea"))
+    honey, tea = make_product(van_ho), make_product(van_ho, category_id=tea_category)
+    scarf = make_product(song_khua, category_id=tea_category)
     made = {
         # The last minute of January and the first of February in Vietnam (17:00 UTC).
         "january_end": make_order(
@@ -169,8 +202,11 @@ def test_the_migrations_backfill_gives_the_same_figures(orders):
     spec.loader.exec_module(migration)
     db.session.execute(db.delete(SalesDailyChange))
     db.session.execute(db.delete(SalesDaily))
+    db.session.execute(db.delete(SalesLine))
     assert from_report("shop", None, None) == []
-    db.session.execute(db.text(migration.backfill(db.engine.dialect.name)))
+    assert from_report("category", None, None) == []
+    for statement in migration.backfill(db.engine.dialect.name):
+        db.session.execute(db.text(statement))
     db.session.commit()
     assert_same()
 

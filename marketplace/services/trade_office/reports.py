@@ -27,6 +27,7 @@ from marketplace.models import (
     Product,
     SalesDaily,
     SalesDailyChange,
+    SalesLine,
     Shop,
 )
 from marketplace.services.catalog.products import visible_products_clause
@@ -307,28 +308,38 @@ def compact_sales_daily() -> int:
     return moved
 
 
-def _line_rows(group_by: str, counted) -> sa.Select:
-    """Lines grouped by their product's stars (valid today) or category; revenue of lines."""
-    lines = (
-        sa.select(OrderLine.order_id, OrderLine.quantity, OrderLine.line_total)
-        .select_from(OrderLine)
-        .join(Order, Order.id == OrderLine.order_id)
-        .join(Product, Product.id == OrderLine.product_id)
-        .where(*counted)
-    )
+def _line_rows(group_by: str, first: date | None, last: date | None) -> sa.Select:
+    """Lines of counted orders (``sales_lines``: no join with the orders) grouped by their
+    product's stars (valid today) or category: an order counts once per key it has lines in,
+    units and revenue are the lines'. Each product's key is looked up once, and the lines are
+    first summed per key and order (a hash aggregate) rather than counted DISTINCT (a sort)."""
     if group_by == "ocop_stars":
         key = sa.func.coalesce(sa.cast(OcopCertificate.stars, sa.String), "none")
-        lines = lines.outerjoin(OcopCertificate, _valid_certificate_join())
+        keyed = sa.select(Product.id, key.label("key")).outerjoin(
+            OcopCertificate, _valid_certificate_join()
+        )
     else:
         key = sa.func.coalesce(Category.slug, "none")
-        lines = lines.outerjoin(Category, Category.id == Product.category_id)
-    lines = lines.add_columns(key.label("key")).subquery()
+        keyed = sa.select(Product.id, key.label("key")).outerjoin(
+            Category, Category.id == Product.category_id
+        )
+    keyed = keyed.subquery("keyed")
+    per_order = sa.select(
+        keyed.c.key,
+        sa.func.sum(SalesLine.quantity).label("units"),
+        sa.func.sum(SalesLine.line_total).label("revenue"),
+    ).join(keyed, keyed.c.id == SalesLine.product_id)
+    if first is not None and first > date.min:
+        per_order = per_order.where(SalesLine.day >= first)
+    if last is not None and last < date.max:
+        per_order = per_order.where(SalesLine.day <= last)
+    per_order = per_order.group_by(keyed.c.key, SalesLine.order_id).subquery("per_order")
     return sa.select(
-        lines.c.key,
-        sa.func.count(sa.distinct(lines.c.order_id)).label("orders"),
-        sa.func.sum(lines.c.quantity).label("units"),
-        sa.func.sum(lines.c.line_total).label("revenue"),
-    ).group_by(lines.c.key)
+        per_order.c.key,
+        sa.func.count().label("orders"),
+        sa.func.sum(per_order.c.units).label("units"),
+        sa.func.sum(per_order.c.revenue).label("revenue"),
+    ).group_by(per_order.c.key)
 
 
 def sales(group_by: str, first: date | None, last: date | None) -> list[dict]:
@@ -338,7 +349,7 @@ def sales(group_by: str, first: date | None, last: date | None) -> list[dict]:
     stmt = (
         _order_rows(group_by, first, last)
         if group_by in ORDER_GROUPS
-        else _line_rows(group_by, _counted(first, last))
+        else _line_rows(group_by, first, last)
     )
     order_by = [stmt.selected_columns.key]
     if group_by == "commune":
