@@ -271,6 +271,7 @@ def analyze(dsn: str) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE sales_daily")
         conn.execute("VACUUM ANALYZE sales_daily_changes")
+        conn.execute("VACUUM ANALYZE sales_lines")
 
 
 def scale_rollup(dsn: str, extra: int) -> None:

@@ -6,8 +6,9 @@ what the reports count appends its difference to ``sales_daily_changes``, in the
 transaction, by a trigger: whatever writes the order (checkout, a livestream claim, a payment,
 a cancellation, the expiry job, a bulk load) cannot forget it. The report by commune, shop or
 month then reads a row per day and shop instead of every order. ``sales_lines`` holds the lines
-of counted orders with their order's local day, for the reports by OCOP stars and category
-(an order counts once per key, so they need the lines; not the orders).
+of counted orders with their order's local day and a number per order (``order_no``: counting
+distinct orders sorts eight-byte numbers rather than 32-character ids), for the reports by OCOP
+stars and category (an order counts once per key, so they need the lines; not the orders).
 
 A new order's units come from its lines' own trigger (lines are written after their order, or
 in the same statement, when an AFTER trigger of the order would see them too); a status move
@@ -29,7 +30,22 @@ depends_on = None
 
 COUNTED = "('placed', 'confirmed', 'shipped', 'delivered')"
 CHANGE_COLUMNS = "day, shop_id, orders, units, revenue"
-LINE_COLUMNS = "line_id, order_id, product_id, day, quantity, line_total"
+LINE_COLUMNS = "line_id, order_id, order_no, product_id, day, quantity, line_total"
+
+
+def _new_order_no(dialect: str) -> str:
+    # PostgreSQL: a sequence (concurrent checkouts); SQLite has a single writer.
+    if dialect == "postgresql":
+        return "nextval('sales_order_no')"
+    return "(SELECT coalesce(max(order_no), 0) + 1 FROM sales_lines)"
+
+
+def _order_no(order_id: str, dialect: str) -> str:
+    """The order's number in sales_lines: the one its lines there have, else a new one."""
+    return (
+        f"coalesce((SELECT s.order_no FROM sales_lines s WHERE s.order_id = {order_id} LIMIT 1), "
+        f"{_new_order_no(dialect)})"
+    )
 
 
 def _day(column: str, dialect: str) -> str:
@@ -42,12 +58,21 @@ def _units(order_id: str) -> str:
     return f"coalesce((SELECT sum(quantity) FROM order_lines WHERE order_id = {order_id}), 0)"
 
 
-def _lines_in(order: str, day: str) -> str:
-    """The lines of order ``order`` into sales_lines, on local day ``day``."""
+def _lines_in(order: str, day: str, dialect: str) -> str:
+    """The lines of order ``order`` into sales_lines, on local day ``day``, under one new
+    number (its lines there were just taken out, or never were in)."""
+    if dialect == "postgresql":
+        return (
+            "WITH n AS (SELECT nextval('sales_order_no') AS no) "
+            f"INSERT INTO sales_lines ({LINE_COLUMNS}) "
+            f"SELECT l.id, l.order_id, n.no, l.product_id, {day}, l.quantity, l.line_total "
+            f"FROM order_lines l CROSS JOIN n WHERE l.order_id = {order}"
+        )
+    # An uncorrelated subquery: SQLite evaluates it once for the statement.
     return (
         f"INSERT INTO sales_lines ({LINE_COLUMNS}) "
-        f"SELECT l.id, l.order_id, l.product_id, {day}, l.quantity, l.line_total "
-        f"FROM order_lines l WHERE l.order_id = {order}"
+        f"SELECT l.id, l.order_id, {_new_order_no(dialect)}, l.product_id, {day}, l.quantity, "
+        f"l.line_total FROM order_lines l WHERE l.order_id = {order}"
     )
 
 
@@ -78,7 +103,7 @@ BEGIN
         ELSE
             INSERT INTO sales_daily_changes ({CHANGE_COLUMNS})
             VALUES ({day_new}, NEW.shop_id, 1, {_units("NEW.id")}, NEW.total);
-            {_lines_in("NEW.id", day_new)};
+            {_lines_in("NEW.id", day_new, "postgresql")};
         END IF;
     END IF;
     RETURN NULL;
@@ -102,8 +127,8 @@ BEGIN
         SELECT {day_of_order}, o.shop_id, 0, NEW.quantity, 0
         FROM orders o WHERE o.id = NEW.order_id AND o.status IN {COUNTED};
         INSERT INTO sales_lines ({LINE_COLUMNS})
-        SELECT NEW.id, NEW.order_id, NEW.product_id, {day_of_order}, NEW.quantity,
-            NEW.line_total
+        SELECT NEW.id, NEW.order_id, {_order_no("NEW.order_id", "postgresql")}, NEW.product_id,
+            {day_of_order}, NEW.quantity, NEW.line_total
         FROM orders o WHERE o.id = NEW.order_id AND o.status IN {COUNTED};
     END IF;
     RETURN NULL;
@@ -133,7 +158,7 @@ def _sqlite_triggers() -> list[str]:
         f"INSERT INTO sales_daily_changes ({CHANGE_COLUMNS}) "
         f"SELECT {day_new}, NEW.shop_id, 1, {_units('NEW.id')}, NEW.total "
         f"WHERE NEW.status IN {COUNTED}; "
-        f"{_lines_in('NEW.id', day_new)} AND NEW.status IN {COUNTED};"
+        f"{_lines_in('NEW.id', day_new, 'sqlite')} AND NEW.status IN {COUNTED};"
     )
     inserted = (
         f"INSERT INTO sales_daily_changes ({CHANGE_COLUMNS}) "
@@ -155,8 +180,8 @@ def _sqlite_triggers() -> list[str]:
             f"SELECT {day_of_order}, o.shop_id, 0, NEW.quantity, 0 "
             f"FROM orders o WHERE o.id = NEW.order_id AND o.status IN {COUNTED}; "
             f"INSERT INTO sales_lines ({LINE_COLUMNS}) "
-            f"SELECT NEW.id, NEW.order_id, NEW.product_id, {day_of_order}, NEW.quantity, "
-            f"NEW.line_total FROM orders o WHERE o.id = NEW.order_id AND o.status IN {COUNTED};"
+            f"SELECT NEW.id, NEW.order_id, {_order_no('NEW.order_id', 'sqlite')}, "
+            f"NEW.product_id, {day_of_order}, NEW.quantity, NEW.line_total FROM orders o WHERE o.id = NEW.order_id AND o.status IN {COUNTED};"
         )
 
     return [
@@ -192,8 +217,17 @@ FROM (
 ) AS counted
 GROUP BY day, shop_id""",
         f"INSERT INTO sales_lines ({LINE_COLUMNS}) "
-        f"SELECT l.id, l.order_id, l.product_id, {day}, l.quantity, l.line_total "
+        "SELECT l.id, l.order_id, dense_rank() OVER (ORDER BY l.order_id), l.product_id, "
+        f"{day}, l.quantity, l.line_total "
         f"FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.status IN {COUNTED}",
+        *(
+            [
+                "SELECT setval('sales_order_no', coalesce(max(order_no), 0) + 1, false) "
+                "FROM sales_lines"
+            ]
+            if dialect == "postgresql"
+            else []
+        ),
     ]
 
 
@@ -226,6 +260,7 @@ def upgrade():
         "sales_lines",
         sa.Column("line_id", sa.String(length=32), nullable=False),
         sa.Column("order_id", sa.String(length=32), nullable=False),
+        sa.Column("order_no", sa.BigInteger(), nullable=False),
         sa.Column("product_id", sa.String(length=32), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),
@@ -233,7 +268,10 @@ def upgrade():
         sa.PrimaryKeyConstraint("line_id", name=op.f("pk_sales_lines")),
     )
     op.create_index("ix_sales_lines_day", "sales_lines", ["day"], unique=False)
+    op.create_index("ix_sales_lines_order_id", "sales_lines", ["order_id"], unique=False)
     dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        op.execute("CREATE SEQUENCE sales_order_no")
     for statement in backfill(dialect):
         op.execute(statement)
     for statement in _postgresql_triggers() if dialect == "postgresql" else _sqlite_triggers():
@@ -256,7 +294,10 @@ def downgrade():
             "sales_daily_line_updated",
         ):
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    op.drop_index("ix_sales_lines_order_id", table_name="sales_lines")
     op.drop_index("ix_sales_lines_day", table_name="sales_lines")
     op.drop_table("sales_lines")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP SEQUENCE IF EXISTS sales_order_no")
     op.drop_table("sales_daily_changes")
     op.drop_table("sales_daily")

@@ -217,3 +217,22 @@ def test_the_compact_command_folds_the_changes(app, orders):
     assert "Folded" in result.output
     assert db.session.scalar(db.select(db.func.count()).select_from(SalesDailyChange)) == 0
     assert_same()
+
+
+def test_each_counted_order_has_one_number_on_all_its_lines(orders):
+    move(orders["pending"], "placed")
+    move(orders["january_end"], "cancelled")
+    move(orders["january_end"], "placed")  # counted again: its lines come back, one number
+    numbers = db.session.execute(
+        db.select(SalesLine.order_id, db.func.count(db.distinct(SalesLine.order_no))).group_by(
+            SalesLine.order_id
+        )
+    ).all()
+    assert numbers and all(count == 1 for _, count in numbers)
+    per_number = db.session.execute(
+        db.select(SalesLine.order_no, db.func.count(db.distinct(SalesLine.order_id))).group_by(
+            SalesLine.order_no
+        )
+    ).all()
+    assert len(per_number) == len(numbers)
+    assert all(count == 1 for _, count in per_number)
