@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import redis
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, request, session
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -192,6 +192,9 @@ def _after_request(response: Response) -> Response:
         or response.direct_passthrough
         or response.is_streamed
         or "Set-Cookie" in response.headers
+        # Flask writes the session's cookie after these functions: a page that put something
+        # in a new visitor's session (a CSRF token, a cart) is that visitor's alone.
+        or session.modified
     ):
         return response
     cache = _cache()

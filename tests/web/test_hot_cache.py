@@ -114,3 +114,20 @@ def test_no_live_price_outlives_the_livestream(client, auth, product):
     after = client.get(f"/api/v1/livestreams/{live.id}")
     assert after.headers["X-Cache"] == "miss"
     assert after.get_json()["status"] == "ended"
+
+
+def test_an_answer_that_starts_a_session_is_not_cached(app, client, product):
+    from flask import session
+
+    def start_a_session():
+        session["cart"] = ["x"]
+
+    app.before_request_funcs.setdefault(None, []).append(start_a_session)
+    try:
+        first = api_get(client, product.id)
+        assert first.status_code == 200 and "X-Cache" not in first.headers
+        assert "X-Cache" not in client.get(f"/products/{product.id}").headers
+    finally:
+        app.before_request_funcs[None].remove(start_a_session)
+    assert "session" in {cookie.key for cookie in client._cookies.values()}
+    assert api_get(app.test_client(), product.id).headers["X-Cache"] == "miss"
