@@ -34,6 +34,8 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from reports_plain import plain_sales  # noqa: E402
+
 from marketplace.models.product import new_trace_code  # noqa: E402
 from marketplace.services import places  # noqa: E402
 
@@ -429,6 +431,25 @@ def measure(database_url: str) -> None:
     )
     others = {group: ms for group, (ms, _) in zip(groups, figures, strict=False)}
     overview_ms = figures[-1][0]
+    # The plain GROUP BY over orders and lines (before the rollups), timed alternately with
+    # the rollups in this run: the same rows, and the time each takes.
+    every = ("commune", *groups)
+    compared = timed(
+        *[
+            in_app(lambda g=group, f=fn: f(g, first, last))
+            for group in every
+            for fn in (reports.sales, plain_sales)
+        ],
+        runs=5,
+    )
+    print("rollups against the plain GROUP BY, alternated in this run (5 runs, medians):")
+    for index, group in enumerate(every):
+        (rollup_ms, rollup_rows), (plain_ms, plain_rows) = compared[2 * index : 2 * index + 2]
+        assert rollup_rows == plain_rows, f"{group}: the rollup and the plain GROUP BY disagree"
+        print(
+            f"  {group:<11} rollup {rollup_ms:8.1f} ms   plain {plain_ms:8.1f} ms   "
+            f"rollup/plain {rollup_ms / plain_ms:.2f}  (same rows)"
+        )
 
     counted = sum(r["orders"] for r in rows)
     print(f"sales by commune for {YEAR}: {len(rows)} rows over {counted} counted orders")
