@@ -34,6 +34,8 @@ import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, request, session
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request
 
 log = logging.getLogger(__name__)
 
@@ -136,10 +138,10 @@ def _cache() -> HotCache | None:
         return None
 
 
-def _anonymous() -> bool:
-    if "Authorization" in request.headers:
+def _anonymous(req: Request) -> bool:
+    if "Authorization" in req.headers:
         return False
-    return all(name in COOKIES_ALLOWED for name in request.cookies)
+    return all(name in COOKIES_ALLOWED for name in req.cookies)
 
 
 def _vary() -> str:
@@ -148,8 +150,23 @@ def _vary() -> str:
     return "Cookie, Accept-Language"
 
 
-def _answer(entry: Entry) -> Response:
-    if entry.etag in request.if_none_match:
+def _key(cache: HotCache, req: Request) -> tuple | None:
+    """The cache key of an anonymous GET, or None when it is not to be cached."""
+    if req.method != "GET" or not _anonymous(req):
+        return None
+    version = cache.version() if cache.enabled else None
+    if version is None:
+        return None
+    return (
+        version,
+        req.full_path,
+        req.cookies.get("lang", ""),
+        req.headers.get("Accept-Language", ""),
+    )
+
+
+def _answer(entry: Entry, req: Request) -> Response:
+    if entry.etag in req.if_none_match:
         response = Response(status=304)
         for name, value in entry.headers:
             if name.lower() in ("etag", "cache-control", "vary"):
@@ -162,23 +179,41 @@ def _answer(entry: Entry) -> Response:
     return response
 
 
+class _ServeHits:
+    """WSGI middleware: a hit is answered before Flask sees the request (no context, no hooks:
+    the stored answer already carries the headers they added), a miss goes on to the app,
+    whose after-request function stores it."""
+
+    def __init__(self, app: Flask, wsgi_app) -> None:
+        self.app, self.wsgi_app = app, wsgi_app
+        self.cache: HotCache = app.extensions["hot_cache"]
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") == "GET" and self.cache.enabled and self.cache.entries:
+            req = Request(environ)
+            try:
+                endpoint, _ = self.app.create_url_adapter(req).match()
+            except HTTPException:
+                endpoint = None
+            if endpoint in HOT_ENDPOINTS:
+                key = _key(self.cache, req)
+                entry = self.cache.get(key) if key is not None else None
+                if entry is not None:
+                    return _answer(entry, req)(environ, start_response)
+        return self.wsgi_app(environ, start_response)
+
+
 def _before_request():
-    if request.method != "GET" or request.endpoint not in HOT_ENDPOINTS or not _anonymous():
+    if request.endpoint not in HOT_ENDPOINTS:
         return None
     cache = _cache()
-    version = cache.version() if cache is not None and cache.enabled else None
-    if version is None:
+    key = _key(cache, request) if cache is not None else None
+    if key is None:
         return None
-    key = (
-        version,
-        request.full_path,
-        request.cookies.get("lang", ""),
-        request.headers.get("Accept-Language", ""),
-    )
     entry = cache.get(key)
-    if entry is not None:
+    if entry is not None:  # stored since the middleware looked
         g.hot_cache_hit = True
-        return _answer(entry)
+        return _answer(entry, request)
     g.hot_cache_key = key
     return None
 
@@ -259,6 +294,7 @@ def init_app(app: Flask) -> None:
     )
     if not app.config.get("HOT_CACHE_ENABLED", True):
         return
+    app.wsgi_app = _ServeHits(app, app.wsgi_app)
     app.before_request(_before_request)
     # First in the list: Flask runs after_request functions in reverse, so this one sees the
     # answer once every other has finished it (security headers, the transaction's end).
