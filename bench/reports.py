@@ -5,6 +5,13 @@ and 200,000 orders (about 1.5 lines each) spread over one year with COPY, then t
 ``reports.sales("commune", …)`` for that year (the service the endpoint calls) and the HTTP
 endpoint itself. The baseline, from the same run, fetches the same counted orders and lines into
 Python and adds them up there. Prints medians, the ratio to the baseline and to the 300 ms target.
+
+The order triggers of migration reports_0001 append each order's figures to
+``sales_daily_changes`` as the COPY loads them; the bench then folds them into ``sales_daily``
+(``flask reports compact``, timed) as cron would. Last, it scales the rollup to 10,000,000
+counted orders (``generate_series`` straight into ``sales_daily``: the same 500 shops over the
+same year, what a day and shop's row would hold) and times the commune and month reports
+again, printing their ratio to the 200,000-order figures of the same run (target: within 2x).
 The database is dropped at the end.
 
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres python bench/reports.py
@@ -27,6 +34,9 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from reports_plain import plain_sales  # noqa: E402
+
+from marketplace.models.product import new_trace_code  # noqa: E402
 from marketplace.services import places  # noqa: E402
 
 SERVER_URL = os.environ.get(
@@ -37,6 +47,7 @@ SHOPS = 500
 PRODUCTS_PER_SHOP = 4
 RUNS = 15
 TARGET_MS = 300
+BIG_ORDERS = int(os.environ.get("BENCH_BIG_ORDERS", "10000000"))
 # Sơn La's 75 communes and wards (2025).
 COMMUNES = list(places.communes("14"))
 STATUSES = (
@@ -128,6 +139,7 @@ def load(dsn: str) -> None:
                         price,
                         f"product {j}",
                         f"product {j}",
+                        new_trace_code(),
                         now,
                         now,
                     )
@@ -144,6 +156,7 @@ def load(dsn: str) -> None:
                 "price",
                 "title_search",
                 "text_search",
+                "trace_code",
                 "created_at",
                 "updated_at",
             ],
@@ -256,6 +269,49 @@ def load(dsn: str) -> None:
     )
 
 
+def analyze(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE sales_daily")
+        conn.execute("VACUUM ANALYZE sales_daily_changes")
+        conn.execute("VACUUM ANALYZE sales_lines")
+
+
+def scale_rollup(dsn: str, extra: int) -> None:
+    """Add ``extra`` counted orders to ``sales_daily``, spread evenly over every day of the
+    year and every shop (about 1.6 units and 250,000 VND each)."""
+    began = time.perf_counter()
+    cells = 365 * SHOPS
+    base, remainder = divmod(extra, cells)
+    with psycopg.connect(dsn) as conn:
+        conn.execute(
+            """
+            WITH shop AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM shops),
+            cell AS (
+                SELECT %(start)s::date + (i / %(shops)s) AS day, i %% %(shops)s AS n,
+                       %(base)s + (i < %(remainder)s)::int AS orders
+                FROM generate_series(0, %(cells)s - 1) AS i
+            )
+            INSERT INTO sales_daily (day, shop_id, orders, units, revenue)
+            SELECT cell.day, shop.id, cell.orders, cell.orders * 8 / 5, cell.orders * 250000
+            FROM cell JOIN shop USING (n)
+            ON CONFLICT (day, shop_id) DO UPDATE SET
+                orders = sales_daily.orders + excluded.orders,
+                units = sales_daily.units + excluded.units,
+                revenue = sales_daily.revenue + excluded.revenue
+            """,
+            {
+                "start": date(YEAR, 1, 1),
+                "shops": SHOPS,
+                "base": base,
+                "remainder": remainder,
+                "cells": cells,
+            },
+        )
+        conn.commit()
+    analyze(dsn)
+    print(f"scaled the rollup by {extra:,} orders in {time.perf_counter() - began:.1f} s")
+
+
 def timed(*fns, runs: int = RUNS) -> list[tuple[float, object]]:
     """Median milliseconds and last result of each function, their runs interleaved so that
     the machine's other work weighs on each alike."""
@@ -328,8 +384,15 @@ def measure(database_url: str) -> None:
         )
         print(f"migrations applied in {time.perf_counter() - began:.1f} s")
     began = time.perf_counter()
-    load(make_url(database_url).set(drivername="postgresql").render_as_string(False))
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(False)
+    load(dsn)
     print(f"bulk load took {time.perf_counter() - began:.1f} s")
+    with app.app_context():
+        began = time.perf_counter()
+        folded = reports.compact_sales_daily()
+        took = time.perf_counter() - began
+        print(f"folded {folded} trigger changes into sales_daily in {took:.1f} s")
+    analyze(dsn)
 
     first, last = date(YEAR, 1, 1), date(YEAR, 12, 31)
     with app.app_context():
@@ -368,6 +431,25 @@ def measure(database_url: str) -> None:
     )
     others = {group: ms for group, (ms, _) in zip(groups, figures, strict=False)}
     overview_ms = figures[-1][0]
+    # The plain GROUP BY over orders and lines (before the rollups), timed alternately with
+    # the rollups in this run: the same rows, and the time each takes.
+    every = ("commune", *groups)
+    compared = timed(
+        *[
+            in_app(lambda g=group, f=fn: f(g, first, last))
+            for group in every
+            for fn in (reports.sales, plain_sales)
+        ],
+        runs=5,
+    )
+    print("rollups against the plain GROUP BY, alternated in this run (5 runs, medians):")
+    for index, group in enumerate(every):
+        (rollup_ms, rollup_rows), (plain_ms, plain_rows) = compared[2 * index : 2 * index + 2]
+        assert rollup_rows == plain_rows, f"{group}: the rollup and the plain GROUP BY disagree"
+        print(
+            f"  {group:<11} rollup {rollup_ms:8.1f} ms   plain {plain_ms:8.1f} ms   "
+            f"rollup/plain {rollup_ms / plain_ms:.2f}  (same rows)"
+        )
 
     counted = sum(r["orders"] for r in rows)
     print(f"sales by commune for {YEAR}: {len(rows)} rows over {counted} counted orders")
@@ -382,6 +464,25 @@ def measure(database_url: str) -> None:
     for group, ms in others.items():
         print(f"  sales by {group:<11} median {ms:8.1f} ms")
     print(f"  overview         median {overview_ms:8.1f} ms")
+
+    # The same reports at 10,000,000 counted orders: the rollup grown in place.
+    scale_rollup(dsn, BIG_ORDERS - counted)
+    big = timed(
+        *[in_app(lambda g=group: reports.sales(g, first, last)) for group in ("commune", "month")],
+        runs=RUNS,
+    )
+    big_counted = sum(r["orders"] for r in big[0][1])
+    assert big_counted == BIG_ORDERS, big_counted
+    assert sum(r["orders"] for r in big[1][1]) == BIG_ORDERS
+    print(f"the same year at {big_counted:,} counted orders (rollup scaled in SQL):")
+    for group, small_ms, (ms, _) in zip(
+        ("commune", "month"), (service_ms, others["month"]), big, strict=True
+    ):
+        ratio = ms / small_ms
+        print(
+            f"  sales by {group:<8} median {ms:8.1f} ms = {ratio:.2f}x its 200k figure "
+            f"-> {'OK' if ratio <= 2 else 'MISSED'} (target <= 2x)"
+        )
     with app.app_context():
         db.session.remove()
         for engine in db.engines.values():

@@ -74,6 +74,9 @@ def register_extensions(app: Flask) -> None:
     app.after_request(database.end_request_transaction)
     api.init_app(app)
     register_request_rules(app)
+    from marketplace.web import hot_cache
+
+    hot_cache.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -109,6 +109,10 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         # A new shop's domestic shipping fee when it names none, so that it can sell at once.
         "DEFAULT_SHIPPING_FEE": _env_fee("DEFAULT_SHIPPING_FEE", 30000),
         "REDIS_URL": redis_url,
+        # Anonymous catalogue reads answered from a cache (marketplace/web/hot_cache.py): how
+        # long a copy lives at most (the stock shown may be that old), and a switch.
+        "HOT_CACHE_TTL": float(os.environ.get("HOT_CACHE_TTL", "1")),
+        "HOT_CACHE_ENABLED": os.environ.get("HOT_CACHE_ENABLED", "1") not in ("0", "false"),
         # Counters every worker shares: Redis when given, else the database (see
         # marketplace/web/rate_limit_storage.py); never one count per worker.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")

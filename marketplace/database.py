@@ -67,7 +67,11 @@ def end_request_transaction(response):
     """
     if db.session.registry.has():
         session = db.session()
-        if session.in_transaction():
+        if g.get("read_only"):
+            # Nothing to undo: closing hands the connection back without expiring every
+            # object the view loaded one attribute at a time (a rollback's cost on a page).
+            session.close()
+        elif session.in_transaction():
             session.rollback()
     return response
 

@@ -186,11 +186,14 @@ class QueryCounter:
 
 @pytest.fixture
 def count_queries(app):
-    """``with count_queries() as counter: …`` counts the SQL statements run inside."""
+    """``with count_queries() as counter: …`` counts the SQL statements run inside (with the
+    hot-read cache off: what is counted is the work of a fresh answer)."""
 
     @contextlib.contextmanager
     def counting():
         counter = QueryCounter()
+        hot_cache = app.extensions["hot_cache"]
+        hot_cache.enabled = False
 
         def record(conn, cursor, statement, parameters, context, executemany):
             if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
@@ -202,6 +205,7 @@ def count_queries(app):
             yield counter
         finally:
             sa.event.remove(engine, "before_cursor_execute", record)
+            hot_cache.enabled = True
 
     return counting
 

@@ -7,7 +7,17 @@ import importlib
 
 from flask import Flask
 
-MODULES = ("users", "demo", "orders", "media", "payments", "ocop", "livestreams", "worker")
+MODULES = (
+    "users",
+    "demo",
+    "orders",
+    "media",
+    "payments",
+    "ocop",
+    "livestreams",
+    "reports",
+    "worker",
+)
 
 
 def register_commands(app: Flask) -> None:

@@ -24,6 +24,7 @@ from marketplace.models.order import Checkout, IdempotencyKey, Order, OrderEvent
 from marketplace.models.payment import PaymentTransaction, ProcessedEvent
 from marketplace.models.product import Category, Product, ProductImage, ProductVariant
 from marketplace.models.rate_limit import RateLimitCounter
+from marketplace.models.report import SalesDaily, SalesDailyChange, SalesLine
 from marketplace.models.shop import Shop
 from marketplace.models.user import ApiToken, PasswordReset, Role, User
 
@@ -58,6 +59,9 @@ __all__ = [
     "ProductVariant",
     "RateLimitCounter",
     "Role",
+    "SalesDaily",
+    "SalesDailyChange",
+    "SalesLine",
     "Shop",
     "ShopBankAccount",
     "ShopFollow",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 
 DEFAULT_REGION = "VN"
@@ -11,6 +13,9 @@ class InvalidPhone(ValueError):
     pass
 
 
+# Parsing a number costs more than the rest of an address check: the same buyers' numbers come
+# back with every checkout, and the answers never change.
+@functools.lru_cache(maxsize=4096)
 def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     """``0912 345 678`` → ``+84912345678``; raises InvalidPhone for anything not a real number."""
     try:
@@ -22,5 +27,6 @@ def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_vietnamese(e164: str) -> bool:
     return phonenumbers.region_code_for_number(phonenumbers.parse(e164)) == "VN"

@@ -64,25 +64,36 @@ def by_slug(slug: str, *, field: str = "category") -> Category:
     return category
 
 
+# Like the names: the ids under each slug, per process (a slug it does not know reloads it).
+_descendants: dict[str, list[str]] = {}
+
+
 def with_descendants(slug: str) -> list[str]:
     """Ids of the category with this slug and of every category below it; 422 if unknown."""
-    rows = _all()
-    children: dict[str | None, list[Category]] = defaultdict(list)
-    root = None
-    for category in rows:
-        children[category.parent_id].append(category)
-        if category.slug == slug:
-            root = category
-    if root is None:
+    if slug not in _descendants:
+        _descendants.update(_tree_ids())
+    if slug not in _descendants:
         raise ValidationFailed.field(
             "category", f"Unknown category {slug!r}.", code="unknown_category"
         )
-    ids, stack = [], [root]
-    while stack:
-        category = stack.pop()
-        ids.append(category.id)
-        stack.extend(children[category.id])
-    return ids
+    return _descendants[slug]
+
+
+def _tree_ids() -> dict[str, list[str]]:
+    """Every category's slug → its id and its descendants' ids."""
+    rows = _all()
+    children: dict[str | None, list[Category]] = defaultdict(list)
+    for category in rows:
+        children[category.parent_id].append(category)
+    found = {}
+    for root in rows:
+        ids, stack = [], [root]
+        while stack:
+            category = stack.pop()
+            ids.append(category.id)
+            stack.extend(children[category.id])
+        found[root.slug] = ids
+    return found
 
 
 def tree() -> list[dict]:

@@ -139,13 +139,13 @@ def _visible_listing() -> sa.Select:
 
 def _page_loading(entity) -> list:
     """Shop and OCOP certificate in the same query (the page is rendered from them; the
-    category names come from a cached copy); long texts a page never shows stay behind."""
+    category names come from a cached copy); long texts a page never shows stay behind. The
+    shop comes whole: deferring its other columns cost more (a loader callable per column and
+    shop, some 500 a page) than reading them."""
     return [
         defer(entity.text_search),
         defer(entity.status_before_suspension),
-        contains_eager(entity.shop).load_only(
-            Shop.id, Shop.slug, Shop.name, Shop.commune, Shop.status, Shop.owner_id
-        ),
+        contains_eager(entity.shop),
         joinedload(entity.current_certificate),
     ]
 

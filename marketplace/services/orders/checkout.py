@@ -61,9 +61,28 @@ def payment_methods_for(shipping_address: dict, shops: Iterable[Shop]) -> list[s
     return methods
 
 
-def require_payment_method(payment_method: str, address: dict, shops: list[Shop]) -> list[str]:
+def _available(payment_method: str, address: dict, shops: list[Shop]) -> bool:
+    """Whether ``payment_methods_for`` would offer this one method (asking only what it needs:
+    no bank accounts for cash on delivery)."""
+    if payment_method == "cod":
+        return address["country"] == places.VIETNAM and is_vietnamese(address["phone"])
+    if payment_method == bank_transfer.METHOD:
+        shop_ids = [shop.id for shop in shops]
+        with_account = bank_accounts.accounts_of(shop_ids)
+        return bool(shop_ids) and all(shop_id in with_account for shop_id in shop_ids)
+    if payment_method == "stripe":
+        return payments.card_payments_enabled()
+    return False
+
+
+def require_payment_method(
+    payment_method: str, address: dict, shops: list[Shop], *, offered: bool = True
+) -> list[str]:
     """The methods ``payment_methods_for`` allows; 422 ``payment_method_unavailable`` when
-    ``payment_method`` is not one of them."""
+    ``payment_method`` is not one of them. With ``offered=False`` (a checkout, which shows
+    no choices) only ``[payment_method]`` once it is checked: the others are not looked up."""
+    if not offered and _available(payment_method, address, shops):
+        return [payment_method]
     methods = payment_methods_for(address, shops)
     if payment_method in methods:
         return methods
@@ -122,10 +141,12 @@ def quote_basket(
     items: list[dict],
     shipping_address: dict,
     payment_method: str | None = None,
+    offered: bool = True,
 ) -> Quote:
     """Every check of a checkout but the stock, reading only: the address (422), the lines
     and their prices (422, 409), the payment method when one is named, and each shop's
-    shipping (422). Checkouts and quotes both price a basket here."""
+    shipping (422). Checkouts and quotes both price a basket here. ``offered=False``: the
+    quote's ``payment_methods`` is only the one named (see ``require_payment_method``)."""
     address = places.checked_address(shipping_address)
     by_shop: dict[str, list[PricedLine]] = {}
     for line in price_lines(buyer_id, items):
@@ -134,7 +155,7 @@ def quote_basket(
     methods = (
         payment_methods_for(address, shops)
         if payment_method is None
-        else require_payment_method(payment_method, address, shops)
+        else require_payment_method(payment_method, address, shops, offered=offered)
     )
     orders = []
     for shop, group in zip(shops, by_shop.values(), strict=True):
@@ -206,6 +227,7 @@ def _place(
             items=items,
             shipping_address=shipping_address,
             payment_method=payment_method,
+            offered=False,
         )
         by_bank = payment_method == bank_transfer.METHOD
         if by_bank:

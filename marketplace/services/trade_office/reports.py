@@ -3,6 +3,9 @@
 Orders count when ``placed``, ``confirmed``, ``shipped`` or ``delivered`` and were created within
 the local (Asia/Ho_Chi_Minh) days ``from``..``to``, both inclusive. Every figure is aggregated by
 the database (GROUP BY), so a report costs the same few queries whatever the number of orders.
+The reports by commune, shop and month read the daily rollups (``sales_daily`` and the changes
+the triggers of migration reports_0001 append in each order's own transaction): a row per day
+and shop rather than one per order, so that they stay fast at millions of orders.
 """
 
 from __future__ import annotations
@@ -16,7 +19,17 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from marketplace.extensions import db
-from marketplace.models import Category, OcopCertificate, Order, OrderLine, Product, Shop
+from marketplace.models import (
+    Category,
+    OcopCertificate,
+    Order,
+    OrderLine,
+    Product,
+    SalesDaily,
+    SalesDailyChange,
+    SalesLine,
+    Shop,
+)
 from marketplace.services.catalog.products import visible_products_clause
 from marketplace.services.trade_office.ocop import LOCAL_TZ, local_today
 
@@ -180,13 +193,46 @@ def overview(first: date | None, last: date | None) -> dict:
     }
 
 
-def _order_rows(group_by: str, counted) -> sa.Select:
-    """Orders and revenue per key, and units per key, aggregated apart and joined on the key.
+class day_month(FunctionElement):
+    """``YYYY-MM`` of a date (a local day of ``sales_daily``)."""
 
-    Aggregating the lines apart (rather than per order, then per key) spares the database a
-    group for every order: two hash aggregates of a handful of keys. Communes are keyed by
-    code, name and province (a shop the 2025 mapping left without a code: by its name).
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(day_month, "postgresql")
+def _day_month_postgresql(element, compiler, **kw):
+    (day,) = element.clauses
+    return f"to_char({compiler.process(day, **kw)}, 'YYYY-MM')"
+
+
+@compiles(day_month)
+def _day_month_sqlite(element, compiler, **kw):
+    (day,) = element.clauses
+    return f"strftime('%Y-%m', {compiler.process(day, **kw)})"
+
+
+def _daily(first: date | None, last: date | None) -> sa.Subquery:
+    """Counted orders, units and revenue per local day and shop: the rollup and the changes
+    not yet folded into it (migration reports_0001 keeps both in step with the orders)."""
+    parts = []
+    for table in (SalesDaily, SalesDailyChange):
+        part = sa.select(table.day, table.shop_id, table.orders, table.units, table.revenue)
+        if first is not None and first > date.min:
+            part = part.where(table.day >= first)
+        if last is not None and last < date.max:
+            part = part.where(table.day <= last)
+        parts.append(part)
+    return sa.union_all(*parts).subquery("daily")
+
+
+def _order_rows(group_by: str, first: date | None, last: date | None) -> sa.Select:
+    """Orders, units and revenue per key from the daily rollups (a row per day and shop, not
+    per order). Communes are keyed by code, name and province (a shop the 2025 mapping left
+    without a code: by its name). A key shows when it has counted order lines, as the plain
+    GROUP BY over orders and lines would give it.
     """
+    daily = _daily(first, last)
     keys = {
         "commune": (
             Shop.commune.label("key"),
@@ -194,69 +240,118 @@ def _order_rows(group_by: str, counted) -> sa.Select:
             Shop.province.label("province"),
         ),
         "shop": (Shop.slug.label("key"),),
-        "month": (local_month(Order.created_at).label("key"),),
+        "month": (day_month(daily.c.day).label("key"),),
     }[group_by]
-
-    def keyed(stmt: sa.Select) -> sa.Select:
-        stmt = stmt.where(*counted).group_by(*(key.element for key in keys))
-        return stmt if group_by == "month" else stmt.join(Shop, Shop.id == Order.shop_id)
-
-    orders = keyed(
+    units = sa.func.sum(daily.c.units)
+    stmt = (
         sa.select(
             *keys,
-            sa.func.count(Order.id).label("orders"),
-            sa.func.sum(Order.total).label("revenue"),
-        ).select_from(Order)
-    ).subquery()
-    units = keyed(
-        sa.select(*keys, sa.func.sum(OrderLine.quantity).label("units"))
-        .select_from(Order)
-        .join(OrderLine, OrderLine.order_id == Order.id)
-    ).subquery()
-    names = [key.name for key in keys]
-    label = month_label(orders.c.key) if group_by == "month" else orders.c.key
-    return sa.select(
-        label.label("key"),
-        *(orders.c[name] for name in names[1:]),
-        orders.c.orders,
-        units.c.units,
-        orders.c.revenue,
-    ).join(units, sa.and_(*(units.c[name] == orders.c[name] for name in names)))
-
-
-def _line_rows(group_by: str, counted) -> sa.Select:
-    """Lines grouped by their product's stars (valid today) or category; revenue of lines."""
-    lines = (
-        sa.select(OrderLine.order_id, OrderLine.quantity, OrderLine.line_total)
-        .select_from(OrderLine)
-        .join(Order, Order.id == OrderLine.order_id)
-        .join(Product, Product.id == OrderLine.product_id)
-        .where(*counted)
+            sa.func.sum(daily.c.orders).label("orders"),
+            units.label("units"),
+            sa.func.sum(daily.c.revenue).label("revenue"),
+        )
+        .select_from(daily)
+        .group_by(*(key.element for key in keys))
+        .having(units > 0)
     )
+    if group_by != "month":
+        stmt = stmt.join(Shop, Shop.id == daily.c.shop_id)
+    return stmt
+
+
+_FOLD_POSTGRESQL = sa.text(
+    """
+WITH moved AS (DELETE FROM sales_daily_changes RETURNING day, shop_id, orders, units, revenue),
+summed AS (
+    INSERT INTO sales_daily (day, shop_id, orders, units, revenue)
+    SELECT day, shop_id, sum(orders), sum(units), sum(revenue) FROM moved GROUP BY day, shop_id
+    ON CONFLICT (day, shop_id) DO UPDATE SET
+        orders = sales_daily.orders + excluded.orders,
+        units = sales_daily.units + excluded.units,
+        revenue = sales_daily.revenue + excluded.revenue
+    RETURNING 1
+)
+SELECT count(*) FROM moved"""
+)
+_FOLD_SQLITE = sa.text(
+    """
+INSERT INTO sales_daily (day, shop_id, orders, units, revenue)
+SELECT day, shop_id, sum(orders), sum(units), sum(revenue)
+FROM sales_daily_changes WHERE id <= :last GROUP BY day, shop_id
+ON CONFLICT (day, shop_id) DO UPDATE SET
+    orders = sales_daily.orders + excluded.orders,
+    units = sales_daily.units + excluded.units,
+    revenue = sales_daily.revenue + excluded.revenue"""
+)
+
+
+def compact_sales_daily() -> int:
+    """Fold the changes the triggers appended into ``sales_daily``; returns how many.
+
+    One statement on PostgreSQL (the rows it deletes are the rows it adds up, whatever commits
+    meanwhile), behind an advisory lock so that two compactions do not update the same rollup
+    rows in different orders; SQLite has a single writer. Commits.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        locked = db.session.scalar(sa.text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": 19})
+        if not locked:
+            db.session.rollback()
+            return 0
+        moved = db.session.scalar(_FOLD_POSTGRESQL)
+    else:
+        last = db.session.scalar(sa.select(sa.func.max(SalesDailyChange.id)))
+        if last is None:
+            return 0
+        # (SQLite reads ON CONFLICT after a SELECT only when the SELECT has a WHERE.)
+        db.session.execute(_FOLD_SQLITE, {"last": last})
+        moved = db.session.execute(
+            sa.delete(SalesDailyChange).where(SalesDailyChange.id <= last)
+        ).rowcount
+    db.session.commit()
+    return moved
+
+
+def _line_rows(group_by: str, first: date | None, last: date | None) -> sa.Select:
+    """Lines of counted orders (``sales_lines``: no join with the orders) grouped by their
+    product's stars (valid today) or category: an order counts once per key it has lines in,
+    units and revenue are the lines'. Each product's key is looked up once (a small hash
+    join), not per line through the orders."""
     if group_by == "ocop_stars":
         key = sa.func.coalesce(sa.cast(OcopCertificate.stars, sa.String), "none")
-        lines = lines.outerjoin(OcopCertificate, _valid_certificate_join())
+        keyed = sa.select(Product.id, key.label("key")).outerjoin(
+            OcopCertificate, _valid_certificate_join()
+        )
     else:
         key = sa.func.coalesce(Category.slug, "none")
-        lines = lines.outerjoin(Category, Category.id == Product.category_id)
-    lines = lines.add_columns(key.label("key")).subquery()
-    return sa.select(
-        lines.c.key,
-        sa.func.count(sa.distinct(lines.c.order_id)).label("orders"),
-        sa.func.sum(lines.c.quantity).label("units"),
-        sa.func.sum(lines.c.line_total).label("revenue"),
-    ).group_by(lines.c.key)
+        keyed = sa.select(Product.id, key.label("key")).outerjoin(
+            Category, Category.id == Product.category_id
+        )
+    keyed = keyed.subquery("keyed")
+    stmt = (
+        sa.select(
+            keyed.c.key,
+            sa.func.count(sa.distinct(SalesLine.order_no)).label("orders"),
+            sa.func.sum(SalesLine.quantity).label("units"),
+            sa.func.sum(SalesLine.line_total).label("revenue"),
+        )
+        .join(keyed, keyed.c.id == SalesLine.product_id)
+        .group_by(keyed.c.key)
+    )
+    if first is not None and first > date.min:
+        stmt = stmt.where(SalesLine.day >= first)
+    if last is not None and last < date.max:
+        stmt = stmt.where(SalesLine.day <= last)
+    return stmt
 
 
 def sales(group_by: str, first: date | None, last: date | None) -> list[dict]:
     """Rows ``{key, orders, units, revenue}`` sorted by key, in one query; commune rows also
     carry ``commune_code`` (null for a commune the 2025 mapping did not know) and ``province``.
     """
-    counted = _counted(first, last)
     stmt = (
-        _order_rows(group_by, counted)
+        _order_rows(group_by, first, last)
         if group_by in ORDER_GROUPS
-        else _line_rows(group_by, counted)
+        else _line_rows(group_by, first, last)
     )
     order_by = [stmt.selected_columns.key]
     if group_by == "commune":
