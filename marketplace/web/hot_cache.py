@@ -145,9 +145,14 @@ def _anonymous(req: Request) -> bool:
 
 
 def _vary() -> str:
+    # Pages, stylesheets and icons may travel gzipped (pages/compression.py).
     if request.path.startswith("/api/"):
-        return "Authorization, Accept-Language"
-    return "Cookie, Accept-Language"
+        return "Authorization, Accept-Language, Accept-Encoding"
+    return "Cookie, Accept-Language, Accept-Encoding"
+
+
+def _accepts_gzip(req: Request) -> bool:
+    return "gzip" in req.headers.get("Accept-Encoding", "").lower()
 
 
 def _key(cache: HotCache, req: Request) -> tuple | None:
@@ -162,6 +167,7 @@ def _key(cache: HotCache, req: Request) -> tuple | None:
         req.full_path,
         req.cookies.get("lang", ""),
         req.headers.get("Accept-Language", ""),
+        _accepts_gzip(req),
     )
 
 

@@ -28,7 +28,7 @@ from tests.factories import make_product, make_shop
 from tests.factories.trade_office import local_time, make_order
 
 MIGRATION = (
-    Path(__file__).resolve().parents[2] / "migrations/versions/0014_reports_daily_rollups.py"
+    Path(__file__).resolve().parents[2] / "migrations/versions/0017_reports_daily_rollups.py"
 )
 
 

@@ -32,14 +32,31 @@ def test_a_second_anonymous_read_is_a_hit_with_an_etag_and_a_304(client, product
 
 
 def test_pages_are_cached_per_language(client, product):
+    # Choosing English sets the `lang` cookie: that answer is the visitor's own.
+    chosen = client.get(f"/products/{product.id}?lang=en")
+    assert "lang=en" in chosen.headers["Set-Cookie"] and "X-Cache" not in chosen.headers
     english = client.get(f"/products/{product.id}?lang=en")
+    client.delete_cookie("lang")
     vietnamese = client.get(f"/products/{product.id}", headers={"Accept-Language": "vi"})
     assert english.headers["X-Cache"] == vietnamese.headers["X-Cache"] == "miss"
+    client.set_cookie("lang", "en")
     assert client.get(f"/products/{product.id}?lang=en").headers["X-Cache"] == "hit"
+    client.delete_cookie("lang")
     again = client.get(f"/products/{product.id}", headers={"Accept-Language": "vi"})
     assert again.headers["X-Cache"] == "hit"
     assert again.data == vietnamese.data
     assert "Cookie" in again.headers["Vary"]
+
+
+def test_gzipped_and_plain_answers_are_kept_apart(client, product):
+    path = f"/products/{product.id}"
+    plain = client.get(path)
+    zipped = client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers.get("Content-Encoding") == "gzip"
+    assert client.get(path).data == plain.data  # a hit, never the gzipped bytes
+    again = client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert again.headers["X-Cache"] == "hit" and again.data == zipped.data
+    assert "Accept-Encoding" in again.headers["Vary"]
 
 
 def test_signed_in_and_cookied_visitors_are_never_served_from_the_cache(client, auth, product):

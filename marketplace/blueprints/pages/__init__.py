@@ -47,6 +47,7 @@ from marketplace.blueprints.pages import (
     orders,
     session,
 )
+from marketplace.blueprints.pages.forms import has_session
 from marketplace.blueprints.pages.present import FILTERS
 from marketplace.i18n import PAGE_DEFAULT
 
@@ -122,6 +123,7 @@ def _language_helpers() -> dict:
         return f"{request.path}?{urlencode([*args, ('lang', code)])}"
 
     return {
+        "visitor_has_session": has_session(),
         "page_language": str(get_locale() or PAGE_DEFAULT),
         "page_languages": PAGE_LANGUAGES,
         "language_url": language_url,

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from marketplace.blueprints.pages.forms import sessionless_form
 from marketplace.blueprints.pages.present import image_box
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -188,7 +189,7 @@ def cart_page():
 
 def register(web) -> None:
     web.add_url_rule("/cart", "cart", cart_page)
-    web.add_url_rule("/cart/items", "cart_add", add_item, methods=["POST"])
+    web.add_url_rule("/cart/items", "cart_add", sessionless_form(add_item), methods=["POST"])
     web.add_url_rule("/cart/items/<variant_id>", "cart_set", set_item, methods=["POST"])
 
     @web.app_context_processor

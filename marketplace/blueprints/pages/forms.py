@@ -6,10 +6,12 @@ lost on a flaky connection) and each message next to its field.
 
 from __future__ import annotations
 
+from flask import current_app, request
 from flask_babel import gettext
 from marshmallow import ValidationError
 
 from marketplace.errors import DomainError
+from marketplace.extensions import csrf
 
 FORM = "_form"  # the key of messages that belong to no single field
 
@@ -48,3 +50,29 @@ def form_errors(
         key = name if fields is None or name in fields else FORM
         errors.setdefault(key, []).extend(say(text) for text in _flat(messages))
     return errors
+
+
+def has_session() -> bool:
+    """Whether the visitor already carries a session cookie."""
+    return current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+
+
+def sessionless_form(view):
+    """A form a visitor without a session may send without a CSRF token (adding to a cart).
+
+    A forged request can only ride a session the victim already has: with one, the token is
+    checked as for every form; without one there is nothing to ride, and asking for a token
+    would put one in every page that shows the form — which then could not be served from the
+    hot-read cache to the crowd a livestream sends to a product.
+    """
+    csrf.exempt(view)
+
+    def protected(*args, **kwargs):
+        if has_session():
+            csrf.protect()
+        return view(*args, **kwargs)
+
+    protected.__name__ = view.__name__
+    protected.__doc__ = view.__doc__
+    csrf.exempt(protected)
+    return protected

@@ -17,14 +17,14 @@ takes out or puts back the units of the lines it has. An order counts while its 
 ``created_at`` (Vietnam keeps UTC+7, no daylight saving).
 
 Revision ID: reports_0001
-Revises: notifications_0001
+Revises: trade_office_0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "reports_0001"
-down_revision = "notifications_0001"
+down_revision = "trade_office_0003"
 branch_labels = None
 depends_on = None
 
