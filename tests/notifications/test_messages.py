@@ -40,7 +40,7 @@ EVERY_PARAM = {
     "days": 14,
     "note": LONG,
 }
-KINDS = sorted(messages.TEMPLATES)
+KINDS = sorted(messages.TEMPLATES, key=lambda key: (key[0], key[1] or ""))
 
 
 def gsm7_units(text: str) -> int:
