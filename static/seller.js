@@ -72,7 +72,7 @@
   }
 
   function showChosen(input) {
-    var list = input.form && input.form.querySelector(".previews");
+    var list = input.nextElementSibling;
     if (!list) { return; }
     list.innerHTML = "";
     Array.prototype.forEach.call(input.files || [], function (file) {
@@ -110,6 +110,7 @@
   }
 
   function init(root) {
+    document.documentElement.classList.add("js");
     Array.prototype.forEach.call(root.querySelectorAll("form[data-upload]"), function (form) {
       form.addEventListener("submit", function (event) { sendWithProgress(form, event); });
     });
