@@ -259,6 +259,11 @@ def _variants(form, errors: dict) -> tuple[list[dict], list[dict]]:
     return entries, rows
 
 
+def grouped(number: int) -> str:
+    """``350000`` → ``350.000``, as the price box shows it (and takes it back)."""
+    return f"{number:,}".replace(",", ".")
+
+
 def _values_of(view: dict) -> dict:
     return {
         "title": view["title"],
@@ -271,7 +276,7 @@ def _values_of(view: dict) -> dict:
             {
                 "id": variant["id"],
                 "name": option_text(variant["options"]),
-                "price": str(variant["price"]),
+                "price": grouped(variant["price"]),
                 "stock": str(variant["stock"]),
                 "remove": False,
             }
@@ -287,7 +292,8 @@ def _product_form(view: dict | None, values: dict, errors: dict):
         images.update(_media_of(kept))
     rows = list(values.get("variants") or [])
     blank = {"id": "", "name": "", "price": "", "stock": "", "remove": False}
-    rows += [dict(blank) for _n in range(NEW_VARIANT_ROWS)]
+    while not rows or rows[-1]["id"] or any(rows[-1][n] for n in ("name", "price", "stock")):
+        rows.append(dict(blank))  # always one empty line to add a kind
     return render_template(
         "seller/product_form.html",
         product=view,
