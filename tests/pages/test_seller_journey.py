@@ -284,6 +284,26 @@ def test_a_new_artisan_runs_her_shop_from_a_phone(
         assert (application.stars, len(application.evidence)) == (4, 1)
         db.session.commit()
 
+        if scripts:
+            # The link drops while photos go up: the form stays as it was, with a message,
+            # and the same press sends it once the link is back.
+            phone.visit(f"/seller/products/{product_id}")
+            page.get_by_label("Cân nặng (gam)").fill("250")
+            page.locator("#f-photos").set_input_files([photo])
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            cdp.send("Network.emulateNetworkConditions", {**SLOW_4G, "offline": True})
+            tap(phone, "Lưu")
+            expect(page.locator(".upload-progress")).to_contain_text("Mạng yếu")
+            expect(page.get_by_label("Cân nặng (gam)")).to_have_value("250")
+            record.page(phone, "product-offline")
+            cdp.send("Network.emulateNetworkConditions", {**SLOW_4G, "offline": False})
+            tap(phone, "Lưu")
+            page.wait_for_url("**?done=saved", timeout=60_000)
+            expect(page.locator(".photos img")).to_have_count(3)
+            # Chromium logs the dropped request as a console error: expected here.
+            phone.problems[:] = [p for p in phone.problems if "ERR_INTERNET_DISCONNECTED" not in p]
+
         # A form that fails keeps what was typed.
         phone.visit(f"/seller/products/{product_id}")
         page.get_by_label("Tên", exact=True).fill(" ")
