@@ -13,7 +13,8 @@
   function showAnswer(html) {
     var doc = new DOMParser().parseFromString(html, "text/html");
     var main = doc.querySelector("main");
-    if (!main) { return false; }
+    // Only an answer that gives the form back replaces this one (never an error page).
+    if (!main || !main.querySelector("form[data-upload]")) { return false; }
     document.querySelector("main").innerHTML = main.innerHTML;
     if (doc.title) { document.title = doc.title; }
     init(document.querySelector("main"));
@@ -40,10 +41,10 @@
       if (say) { say.textContent = message; }
       if (bar && percent !== null) { bar.value = percent; }
     }
-    function failed() {
+    function failed(message) {
       if (button) { button.disabled = false; }
       if (box) { box.classList.add("failed"); }
-      tell(text(box, "failed", "The network is weak: nothing was lost. Press Save again."), 0);
+      tell(message || text(box, "failed", "The network is weak: nothing was lost. Press Save again."), 0);
     }
     xhr.open("POST", form.action);
     xhr.upload.onprogress = function (e) {
@@ -59,12 +60,15 @@
         window.location.assign(xhr.responseURL);
         return;
       }
-      if (xhr.status >= 400 && xhr.status < 500 && showAnswer(xhr.responseText)) { return; }
-      if (xhr.status >= 200 && xhr.status < 300 && showAnswer(xhr.responseText)) { return; }
+      if (xhr.status === 413) {
+        failed(text(box, "toolarge", "The photos are too large together: send fewer at a time."));
+        return;
+      }
+      if (xhr.status < 500 && showAnswer(xhr.responseText)) { return; }
       failed();
     };
-    xhr.onerror = failed;
-    xhr.ontimeout = failed;
+    xhr.onerror = function () { failed(); };
+    xhr.ontimeout = function () { failed(); };
     if (button) { button.disabled = true; }
     if (box) { box.classList.remove("failed"); }
     tell(text(box, "sending", "Sending…") + " 0%", 0);

@@ -602,3 +602,20 @@ def test_ocop_for_another_shops_product_is_refused(client, shop_of):
 def test_english_pages(client, shop_of):
     html = page(client.get("/seller/products?lang=en"))
     assert '<html lang="en">' in html and "Add a product" in html
+
+
+def test_a_form_may_carry_several_camera_photos_each_checked_on_its_own(
+    client, shop_of, app_config
+):
+    # Six photos' worth (2.2 MB here) go through, though an API body stops at 1 MB.
+    app_config(MEDIA_MAX_BYTES=200_000, MAX_CONTENT_LENGTH=1_000_000)
+    big = b"\xff\xd8\xff" + b"\x00" * 1_500_000  # one photo over the limit, in a body under it
+    photos = {"photos": [(jpeg((400, 300)), "a.jpg"), (jpeg((400, 300)), "b.jpg"), (big, "c.jpg")]}
+    response = post(client, "/seller/products", PRODUCT_FORM, photos)
+    assert response.status_code == 422
+    html = page(response)
+    assert "c.jpg" in html and 'id="photos-error"' in html
+    assert len(re.findall(r'name="image_ids" value="[0-9a-f]+"', html)) == 2
+    # More than six photos' worth in one send is refused whole (the browser says so).
+    huge = {"photos": [(b"\x00" * 2_500_000, "d.jpg")]}
+    assert post(client, "/seller/products", PRODUCT_FORM, huge).status_code == 413

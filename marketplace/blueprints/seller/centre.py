@@ -59,13 +59,36 @@ BANK_FIELDS = ("bank_bin", "account_number", "account_name")
 SHOP_FIELDS = {*TEXT_FIELDS, *FEE_FIELDS, *BANK_FIELDS, "province", "commune", "logo", "cover"}
 
 
+# Photos a form may carry in one send (each is checked on its own against MEDIA_MAX_BYTES),
+# and room for the rest of the form around them.
+PHOTOS_PER_SEND = 6
+FORM_ROOM = 1024 * 1024
+
+
 def register(web) -> None:
     """Adds the seller centre's routes (but the livestreams') to the seller blueprint."""
+    web.record_once(_room_first)
     web.add_url_rule("", "home", home)
     web.add_url_rule("/shop", "shop", shop, methods=["GET", "POST"])
     register_products(web)
     register_orders(web)
     register_ocop(web)
+
+
+def _room_first(state) -> None:
+    # Before every other hook of the app: the CSRF check reads the form, and with it the body.
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _room_for_photos)
+
+
+def _room_for_photos() -> None:
+    """A seller form with photos from a phone's camera may be larger than an API body."""
+    if (
+        request.blueprint == "seller"
+        and request.method == "POST"
+        and request.mimetype == "multipart/form-data"
+    ):
+        each = current_app.config["MEDIA_MAX_BYTES"]
+        request.max_content_length = each * PHOTOS_PER_SEND + FORM_ROOM
 
 
 # --- the day at a glance -------------------------------------------------------------------------

@@ -31,7 +31,9 @@ def current_shop() -> Shop | None:
     if "seller_shop" in g:
         return g.seller_shop
     shops = shops_of(current_user)
-    wanted = request.values.get("shop") or session.get(CHOSEN_SHOP)
+    # The query only: reading a form here would read its body, even on the page that says
+    # the body was too large.
+    wanted = request.args.get("shop") or session.get(CHOSEN_SHOP)
     shop = next((shop for shop in shops if shop.id == wanted), shops[0] if shops else None)
     if shop is not None and session.get(CHOSEN_SHOP) != shop.id:
         session[CHOSEN_SHOP] = shop.id
