@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from marketplace.extensions import db
 from marketplace.models import Media, OcopApplication, Order, Product, Shop
 from marketplace.services.catalog import shops
-from tests.factories import PASSWORD, make_product, make_shop, make_user
+from tests.factories import PASSWORD, make_livestream, make_product, make_shop, make_user
 from tests.factories.media_files import heic, jpeg
 from tests.factories.messaging import notifications_of, text_of
 from tests.factories.orders import line, post_checkout
@@ -619,3 +619,10 @@ def test_a_form_may_carry_several_camera_photos_each_checked_on_its_own(
     # More than six photos' worth in one send is refused whole (the browser says so).
     huge = {"photos": [(b"\x00" * 2_500_000, "d.jpg")]}
     assert post(client, "/seller/products", PRODUCT_FORM, huge).status_code == 413
+
+
+def test_the_next_livestream_shows_on_the_day_at_a_glance(client, shop_of):
+    live = make_livestream(shop_of, title="Phiên chợ thổ cẩm tối thứ Bảy")
+    html = page(client.get("/seller"))
+    assert "Phiên chợ thổ cẩm tối thứ Bảy" in html
+    assert f"/livestreams/{live.id}" in html
