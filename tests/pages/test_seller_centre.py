@@ -12,6 +12,8 @@ from io import BytesIO
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from marketplace.extensions import db
 from marketplace.models import Media, OcopApplication, Order, Product, Shop
@@ -32,11 +34,20 @@ def artisan_signed_in(client, **kwargs):
 
 
 def post(client, path, data=None, files=None, **kwargs):
-    """A form POST with the session's CSRF token; ``files``: {field: [(bytes, name), …]}."""
-    form = {"csrf_token": csrf_token(client, "/seller/shop"), **(data or {})}
+    """A form POST with the session's CSRF token; ``files``: {field: [(bytes, name), …]}.
+
+    Encoded here, in memory: the test client spools big bodies to a file it never closes."""
+    form = MultiDict({"csrf_token": csrf_token(client, "/seller/shop")})
+    for name, value in (data or {}).items():
+        for item in value if isinstance(value, list) else [value]:
+            form.add(name, item)
     for name, entries in (files or {}).items():
-        form[name] = [(BytesIO(content), filename) for content, filename in entries]
-    return client.post(path, data=form, content_type="multipart/form-data", **kwargs)
+        for content, filename in entries:
+            form.add(name, FileStorage(BytesIO(content), filename, content_type="image/jpeg"))
+    boundary, body = encode_multipart(form)
+    return client.post(
+        path, data=body, content_type=f"multipart/form-data; boundary={boundary}", **kwargs
+    )
 
 
 def page(response) -> str:
