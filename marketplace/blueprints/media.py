@@ -49,7 +49,8 @@ def _guard_pillow(state) -> None:
 @blp.arguments(ImageUploadSchema, location="files")
 @blp.response(201, MediaSchema)
 def upload_image(files):
-    """Upload a JPEG, PNG or WebP image (multipart field ``file``); 415 for anything else."""
+    """Upload a JPEG, PNG, WebP or HEIC image (multipart field ``file``; HEIC is stored as
+    JPEG); 415 for anything else."""
     user = require_user()
     return media_service.upload_image(user, files["file"].stream)
 

@@ -113,6 +113,9 @@ def test_the_place_names_the_province_when_the_shop_has_one():
     shop.province = "Sơn La"
     assert labels.place_of(shop) == "Bản Cỏ Chàm, xã Lóng Luông, Sơn La"
     assert labels.place_of(SimpleNamespace(village=None, commune="Vân Hồ")) == "Xã Vân Hồ"
+    # An official 2025 name already says its unit: never "xã Xã".
+    official = SimpleNamespace(village="Cỏ Chàm", commune="Xã Vân Hồ", province="Sơn La")
+    assert labels.place_of(official) == "Bản Cỏ Chàm, Xã Vân Hồ, Sơn La"
 
 
 def test_every_line_of_the_label_fits_its_width(app):

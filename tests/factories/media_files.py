@@ -141,7 +141,8 @@ def webm(size: int = 4096) -> bytes:
 
 
 def heic_like() -> bytes:
-    """An ISO media file whose brand says it is an image, not an MP4 video."""
+    """An ISO media file whose brand says it is a HEIC image (not an MP4 video), without the
+    image: damaged."""
     return struct.pack(">I", 24) + b"ftypheic" + b"\x00" * 4 + b"mif1heic" + b"\x00" * 256
 
 
@@ -149,3 +150,17 @@ def decoded(data: bytes) -> Image.Image:
     image = Image.open(BytesIO(data))
     image.load()
     return image
+
+
+def heic(size: tuple[int, int] = (1200, 900), *, gps: bool = True) -> bytes:
+    """A HEIC photo as an iPhone takes it (encoded by pillow-heif), with camera EXIF."""
+    import pillow_heif
+
+    exif = Image.Exif()
+    exif[MAKE] = "iPhone"
+    if gps:
+        exif[GPS_IFD] = {1: "N", 2: (21.0, 2.0, 3.0), 3: "E", 4: (105.0, 51.0, 2.0)}
+    heif = pillow_heif.from_pillow(photo(size))
+    out = BytesIO()
+    heif.save(out, quality=80, exif=exif.tobytes())
+    return out.getvalue()

@@ -100,7 +100,8 @@ def test_sniff():
     assert sniff(media_files.webp((64, 64))) == "image/webp"
     assert sniff(media_files.mp4()) == "video/mp4"
     assert sniff(media_files.webm()) == "video/webm"
-    assert sniff(media_files.heic_like()) is None
+    # HEIC (iPhone photos) is an image: read through pillow-heif, stored as JPEG.
+    assert sniff(media_files.heic_like()) == "image/heic"
     assert sniff(media_files.animated_gif()) is None
     assert sniff(media_files.SVG_WITH_SCRIPT) is None
     # Matroska that is not WebM

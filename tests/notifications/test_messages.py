@@ -41,7 +41,7 @@ EVERY_PARAM = {
     "note": LONG,
     "officer": LONG,
 }
-KINDS = sorted(messages.TEMPLATES)
+KINDS = sorted(messages.TEMPLATES, key=lambda key: (key[0], key[1] or ""))
 
 
 def gsm7_units(text: str) -> int:

@@ -14,7 +14,7 @@ from flask import g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.blueprints.pages.access import signed_in
+from marketplace.blueprints.pages.access import for_roles, signed_in
 from marketplace.errors import Forbidden
 from marketplace.extensions import db
 from marketplace.models import Role, Shop, User
@@ -69,7 +69,9 @@ def current_shop() -> Shop | None:
             require_shop_worker(current_user, shop)  # marks the transaction again after a commit
         return shop
     shops = shops_of(current_user)
-    wanted = request.values.get("shop") or session.get(CHOSEN_SHOP)
+    # The query only: reading a form here would read its body, even on the page that says
+    # the body was too large.
+    wanted = request.args.get("shop") or session.get(CHOSEN_SHOP)
     shop = next((shop for shop in shops if shop.id == wanted), shops[0] if shops else None)
     if shop is not None and session.get(CHOSEN_SHOP) != shop.id:
         session[CHOSEN_SHOP] = shop.id
@@ -94,3 +96,10 @@ def shop_or_set_up():
     if shop is None:
         return None, redirect(url_for("seller.shop"))
     return shop, None
+
+
+# Shop settings, orders and OCOP stay the owner's own: an assistance grant covers products and
+# livestreams only.
+owners_only = for_roles(
+    "artisan", why="The seller centre is for artisans: sign in with an artisan's account."
+)

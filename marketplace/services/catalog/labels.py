@@ -128,7 +128,11 @@ def place_of(shop) -> str:
     parts = []
     if shop.village:
         parts.append(f"Bản {printable(shop.village)}")
-    parts.append(f"xã {printable(shop.commune)}" if parts else f"Xã {printable(shop.commune)}")
+    commune = printable(shop.commune)
+    if commune.split(" ", 1)[0].lower() in ("xã", "phường", "đặc"):
+        parts.append(commune)  # the official name says its unit: "Xã Vân Hồ", "Phường Sa Pa"
+    else:
+        parts.append(f"xã {commune}" if parts else f"Xã {commune}")
     province = printable(getattr(shop, "province", None))
     if province:
         parts.append(province)

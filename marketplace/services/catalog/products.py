@@ -244,3 +244,24 @@ def _replace_variants(product: Product, entries: list[dict]) -> None:
         variant.stock = spec["stock"]
         variant.status = "active"
         variant.position = position
+
+
+LOW_STOCK = 3
+
+
+def low_stock(shop_id: str, *, threshold: int = LOW_STOCK, limit: int = 10) -> list[tuple]:
+    """The shop's active variants of active or draft products with at most ``threshold`` left,
+    fewest first: ``(product, variant)`` pairs."""
+    rows = db.session.execute(
+        sa.select(Product, ProductVariant)
+        .join(ProductVariant, ProductVariant.product_id == Product.id)
+        .where(
+            Product.shop_id == shop_id,
+            Product.status.in_(("active", "draft")),
+            ProductVariant.status == "active",
+            ProductVariant.stock <= threshold,
+        )
+        .order_by(ProductVariant.stock, Product.title, ProductVariant.position)
+        .limit(limit)
+    )
+    return [tuple(row) for row in rows]

@@ -2,6 +2,9 @@
 
 Only the pixels survive: EXIF (GPS, camera), XMP, comments and anything appended to the file are
 gone, because the stored file is a fresh encoding of the decoded image.
+
+HEIC photos (what iPhones take) are read through ``pillow-heif`` and stored as JPEG, which
+every browser shows.
 """
 
 from __future__ import annotations
@@ -15,12 +18,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from io import BytesIO
 
+import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from marketplace.errors import PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType
 
 SNIFF_BYTES = 64
 IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+# What an upload through the app may be (the decoder each one is opened with), and what a
+# type that browsers do not show is stored as.
+UPLOAD_TYPES = {**IMAGE_TYPES, "image/heic": "HEIF"}
+STORED_AS = {"image/heic": "image/jpeg"}
 VIDEO_TYPES = ("video/mp4", "video/webm")
 # Longest side of each variant, in pixels; both are WebP. A thumb shows at about 160 CSS pixels
 # in a phone's two-column grid, where quality 60 looks the same as 72 and weighs a quarter less
@@ -48,6 +56,11 @@ MP4_BRANDS = {
     b"M4V ",
     b"MSNV",
 }
+# ISO base media brands of HEIC/HEIF still images (iPhone photos say "heic").
+HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1"}
+
+# Pillow opens HEIF through pillow-heif's plugin ("HEIF"); only ever by name (open_checked).
+pillow_heif.register_heif_opener()
 
 
 def sniff(head: bytes) -> str | None:
@@ -60,6 +73,8 @@ def sniff(head: bytes) -> str | None:
         return "image/webp"
     if head[4:8] == b"ftyp" and head[8:12] in MP4_BRANDS:
         return "video/mp4"
+    if head[4:8] == b"ftyp" and head[8:12] in HEIC_BRANDS:
+        return "image/heic"
     # EBML header whose DocType is "webm" (Matroska proper is not accepted).
     if head.startswith(b"\x1a\x45\xdf\xa3") and b"\x42\x82\x84webm" in head[:SNIFF_BYTES]:
         return "video/webm"
@@ -88,7 +103,7 @@ class ProcessedImage:
 
 def not_an_image(reason: str, code: str = "unsupported_media_type") -> UnsupportedMediaType:
     return UnsupportedMediaType(
-        "Upload a JPEG, PNG or WebP image.", code=code, details={"file": [reason]}
+        "Upload a JPEG, PNG, WebP or HEIC image.", code=code, details={"file": [reason]}
     )
 
 
@@ -188,21 +203,22 @@ def _orientation(image: Image.Image, content_type: str) -> int:
 
 
 def open_checked(data: bytes, max_pixels: int, max_bytes: int) -> tuple[Image.Image, str]:
-    """The image opened from its header only, and its content type, when its pixels and the
-    memory decoding them would take are within bounds; 415 or 413 otherwise. Nothing is
-    decoded yet."""
+    """The image opened from its header only, and the content type it is stored as (a HEIC
+    photo as JPEG), when its pixels and the memory decoding them would take are within bounds;
+    415 or 413 otherwise. Nothing is decoded yet."""
     content_type = sniff(data[:SNIFF_BYTES])
-    if content_type not in IMAGE_TYPES:
-        raise not_an_image("not a JPEG, PNG or WebP image")
+    if content_type not in UPLOAD_TYPES:
+        raise not_an_image("not a JPEG, PNG, WebP or HEIC image")
     try:
         # Only the decoder the first bytes name: a file cannot pick another one.
-        image = Image.open(BytesIO(data), formats=[IMAGE_TYPES[content_type]])
+        image = Image.open(BytesIO(data), formats=[UPLOAD_TYPES[content_type]])
         pixels = image.width * image.height
         if pixels > max_pixels:
             raise too_many_pixels(pixels, max_pixels)
         if getattr(image, "n_frames", 1) > 1:
             raise not_an_image("animated images are not accepted", code="animated_image")
-        cost = decode_cost(image, content_type, upright_copy=_orientation(image, content_type) != 1)
+        stored_as = STORED_AS.get(content_type, content_type)
+        cost = decode_cost(image, stored_as, upright_copy=_orientation(image, content_type) != 1)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise PayloadTooLarge(
             "The image has too many pixels.",
@@ -213,7 +229,7 @@ def open_checked(data: bytes, max_pixels: int, max_bytes: int) -> tuple[Image.Im
         raise not_an_image("the image is damaged or incomplete", code="damaged_image") from exc
     if cost > max_bytes:
         raise too_much_memory(cost, max_bytes)
-    return image, content_type
+    return image, stored_as
 
 
 def load_upright(image: Image.Image, content_type: str, max_bytes: int) -> Image.Image:

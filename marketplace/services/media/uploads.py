@@ -435,3 +435,20 @@ def receive_local_upload(form: dict[str, str], stream: BinaryIO, size: int) -> N
         storage.save(policy.key, stream, policy.content_type)
     except StorageError as exc:
         raise StorageUnavailable() from exc
+
+
+def ready_images_of(owner_id: str, ids: list[str]) -> list[Media]:
+    """Those of ``ids`` that are the owner's ready images (what a form that failed uploaded,
+    shown again), in no particular order; the others are left out, never an error."""
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Media).where(
+                Media.id.in_(ids),
+                Media.owner_id == owner_id,
+                Media.kind == "image",
+                Media.status == "ready",
+            )
+        )
+    )

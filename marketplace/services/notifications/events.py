@@ -105,6 +105,10 @@ def order_moved(
     params = _order_params(order) | {"variant": audience}
     if target == "shipped":
         params |= {"carrier": order.carrier or "", "tracking_number": order.tracking_number or ""}
+        if not order.carrier:
+            params["variant"] = "by_shop"
+        elif not order.tracking_number:
+            params["variant"] = "untracked"
     if reason and target in ("cancelled", "returned"):
         params["reason"] = reason
     link = links.order_for_seller(order.id) if audience == "owner" else None

@@ -115,6 +115,32 @@ TEMPLATES: dict[tuple[str, str | None], dict[str, Template]] = {
             "{brand}: order #{ref} shipped with {carrier}, tracking {tracking_number}. See:",
         ),
     },
+    # Shipped by the shop's own hands (no carrier), or by a carrier without a tracking number
+    # (a parcel handed in at the post office).
+    ("order_shipped", "by_shop"): {
+        "vi": _t(
+            "Đơn #{ref} đang được giao",
+            "{shop} đang tự mang đơn hàng đến cho bạn.",
+            "{brand}: {shop} dang mang don #{ref} den ban. Xem:",
+        ),
+        "en": _t(
+            "Order #{ref} shipped",
+            "{shop} is bringing your order to you.",
+            "{brand}: {shop} is bringing order #{ref} to you. See:",
+        ),
+    },
+    ("order_shipped", "untracked"): {
+        "vi": _t(
+            "Đơn #{ref} đang được giao",
+            "{shop} đã gửi đơn hàng của bạn qua {carrier}.",
+            "{brand}: don #{ref} da gui qua {carrier}. Xem:",
+        ),
+        "en": _t(
+            "Order #{ref} shipped",
+            "{shop} shipped your order with {carrier}.",
+            "{brand}: order #{ref} shipped with {carrier}. See:",
+        ),
+    },
     ("order_delivered", "buyer"): {
         "vi": _t(
             "Đơn #{ref} đã giao",

@@ -29,8 +29,12 @@ def confirm_order(order_id: str, user: User) -> Order:
     return _reloaded(order_id)
 
 
-def ship_order(order_id: str, user: User, *, carrier: str, tracking_number: str) -> Order:
-    """The shop's owner hands a confirmed order to a carrier."""
+def ship_order(
+    order_id: str, user: User, *, carrier: str | None = None, tracking_number: str | None = None
+) -> Order:
+    """The shop's owner hands a confirmed order to a carrier (``carrier`` None: the shop takes
+    it to the buyer itself; ``tracking_number`` None: the carrier gave none, as a post office
+    counter may not); the buyer is told which."""
     order = get_order(order_id, user)
     # Set before the move, which tells the buyer about them.
     order.carrier = carrier

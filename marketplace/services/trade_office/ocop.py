@@ -307,3 +307,46 @@ def expiring_certificates(days: int) -> list[ExpiringCertificate]:
         .order_by(OcopCertificate.expires_on, Shop.name, Product.title)
     )
     return [ExpiringCertificate(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class ShopOcop:
+    """A shop's OCOP file as its owner sees it: applications (newest first, with their
+    product and evidence) and the products' current certificates."""
+
+    applications: list[OcopApplication]
+    certificates: list[OcopCertificate]
+    titles: dict[str, str]
+
+
+def shop_ocop(user: User, shop: Shop, *, limit: int = 50) -> ShopOcop:
+    """The shop's applications and certificates, for its owner (403 for anyone else)."""
+    require_shop_owner(user, shop)
+    product_ids = sa.select(Product.id).where(Product.shop_id == shop.id)
+    applications = list(
+        db.session.scalars(
+            sa.select(OcopApplication)
+            .where(OcopApplication.product_id.in_(product_ids))
+            .options(selectinload(OcopApplication.evidence))
+            .order_by(OcopApplication.created_at.desc(), OcopApplication.id.desc())
+            .limit(limit)
+        )
+    )
+    certificates = list(
+        db.session.scalars(
+            sa.select(OcopCertificate)
+            .where(
+                OcopCertificate.product_id.in_(product_ids),
+                OcopCertificate.is_current.is_(True),
+            )
+            .order_by(OcopCertificate.expires_on)
+        )
+    )
+    wanted = {a.product_id for a in applications} | {c.product_id for c in certificates}
+    titles: dict[str, str] = {}
+    if wanted:
+        rows = db.session.execute(
+            sa.select(Product.id, Product.title).where(Product.id.in_(wanted))
+        )
+        titles = {product_id: title for product_id, title in rows}
+    return ShopOcop(applications, certificates, titles)
