@@ -30,7 +30,11 @@ from tests import factories
 
 # Media storage on both backends: local folder and a moto S3 server (s3_server, media_backend…);
 # the notification channels' peers: an SMS gateway and an SMTP server (sms_gateway, smtp_server…).
-pytest_plugins = ["tests.factories.storage", "tests.factories.messaging"]
+pytest_plugins = [
+    "tests.factories.storage",
+    "tests.factories.messaging",
+    "tests.factories.browser",
+]
 
 # Tables whose rows come from the migrations, kept when live tests clean up.
 SEEDED_TABLES = {"categories", "alembic_version"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import PASSWORD, make_user
-from tests.pages.conftest import browser, csrf_token, local_media, sign_in  # noqa: F401
+from tests.pages.conftest import csrf_token, local_media, sign_in  # noqa: F401
 
 
 @pytest.fixture

@@ -29,7 +29,6 @@ from marketplace.models import (
 from marketplace.services.media import uploads as media_service
 from tests.factories import PASSWORD, headers_for, make_user
 from tests.factories.media_files import jpeg
-from tests.pages.conftest import CHROMIUM  # noqa: F401  (the same Chromium as the page tests)
 
 pytestmark = pytest.mark.live
 

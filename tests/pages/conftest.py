@@ -1,33 +1,18 @@
-"""Page test fixtures: local media storage, a signed-in browser session helper, and one headless
-Chromium (Debian's, never a downloaded one) shared by the whole run.
-
-A missing Chromium FAILS the browser tests: they are part of the suite, never skipped.
-"""
+"""Page test fixtures: local media storage and a phone-sized browser session on the live server
+(the one Chromium of the run is `tests/factories/browser.py`'s `browser`)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Page
 
 from marketplace.extensions import db
 from tests.factories.storage import use_local
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
-]
 PHONE = {"width": 390, "height": 844}
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -49,24 +34,6 @@ def csrf_token(client, path: str = "/signin") -> str:
 def sign_in(client, login: str, password: str, **extra):
     form = {"login": login, "password": password, "csrf_token": csrf_token(client), **extra}
     return client.post("/signin", data=form)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Browser:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"Chromium is missing at {CHROMIUM}: install it with `apt-get install -y chromium` "
-            "(the browser tests fail rather than skip without it)",
-            pytrace=False,
-        )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @dataclass
