@@ -10,14 +10,24 @@ PORT ?= 5000
 # allows fits, so that no valid call meets gunicorn's own HTML 414 instead of the API's answer.
 GUNICORN_LIMITS := --limit-request-line 8190
 
-.PHONY: install run test schemathesis lint format bench clean
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
+.PHONY: install install-test run test schemathesis lint format bench clean
+
+# Two installs, each remembered by a stamp file: `install` what serving needs (`make run`),
+# `install-test` the test extras on top (pytest, Playwright, moto, localstripe, ruff, …).
 install: $(VENV)/.installed
 	$(BIN)/python -m marketplace.i18n compile
 
+install-test: install $(VENV)/.installed-test
+
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP) -e '.[test]'
 	touch $@
 
 run: install
@@ -26,23 +36,23 @@ run: install
 	PATH="$(abspath $(BIN)):$$PATH" HOST=$(HOST) GUNICORN_LIMITS="$(GUNICORN_LIMITS)" \
 		$(BIN)/honcho start --port $(PORT) -f Procfile
 
-test: install
+test: install-test
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # schemathesis against /api/openapi.json on a live server with the demo world, four roles
 # (SCHEMATHESIS_ARGS, e.g. --database-url postgresql+psycopg://… or --max-examples 50).
-schemathesis: install
+schemathesis: install-test
 	$(BIN)/python tests/schemathesis/run.py $(SCHEMATHESIS_ARGS)
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: install
+format: install-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install
+bench: install-test
 	$(BIN)/python bench/catalog.py
 	$(BIN)/python bench/media.py
 	$(BIN)/python bench/flash_sale.py

@@ -60,6 +60,7 @@ def configure_observability(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from marketplace import database, i18n
     from marketplace.extensions import api, csrf, db, limiter, login_manager, migrate
+    from marketplace.web.authentication import api_user
     from marketplace.web.metrics import watch_pools
     from marketplace.web.request_rules import register_request_rules
 
@@ -70,6 +71,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
+    app.extensions[i18n.API_USER_LOADER] = api_user
     limiter.init_app(app)
     app.after_request(database.end_request_transaction)
     api.init_app(app)

@@ -2,6 +2,10 @@
 
 Every API error leaves as the contract's envelope:
 ``{"error": {"code": "snake_case", "message": "human text", "details": {...}}}``.
+
+Messages are English where they are raised (``N_("…")`` for a constant, ``Msg("…%(x)s", x=…)``
+for one with values, see ``marketplace.messages``) and translated here, on the way out, into the
+request's language (``marketplace.i18n``); codes never change with the language.
 """
 
 from __future__ import annotations
@@ -9,11 +13,12 @@ from __future__ import annotations
 import logging
 import sqlite3
 
-from flask import Flask, jsonify, render_template, render_template_string, request
+from flask import Flask, g, jsonify, render_template, render_template_string, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from marketplace.messages import N_, Msg
 from marketplace.web.request_log import ensure_request_id, note_error_code
 
 log = logging.getLogger(__name__)
@@ -39,7 +44,7 @@ class DomainError(Exception):
 
     status = 400
     code = "bad_request"
-    message = "The request could not be processed."
+    message = N_("The request could not be processed.")
 
     def __init__(
         self,
@@ -57,49 +62,54 @@ class DomainError(Exception):
 
 
 class BadRequest(DomainError):
-    status, code, message = 400, "bad_request", "The request is malformed."
+    status, code, message = 400, "bad_request", N_("The request is malformed.")
 
 
 class MalformedJson(BadRequest):
-    status, code, message = 400, "malformed_json", "The body is not valid JSON."
+    status, code, message = 400, "malformed_json", N_("The body is not valid JSON.")
 
 
 class Unauthorized(DomainError):
-    status, code, message = 401, "unauthorized", "Sign in to do this."
+    status, code, message = 401, "unauthorized", N_("Sign in to do this.")
 
 
 class Forbidden(DomainError):
-    status, code, message = 403, "forbidden", "You are not allowed to do this."
+    status, code, message = 403, "forbidden", N_("You are not allowed to do this.")
 
 
 class NotFound(DomainError):
-    status, code, message = 404, "not_found", "Not found."
+    status, code, message = 404, "not_found", N_("Not found.")
 
 
 class Conflict(DomainError):
-    status, code, message = 409, "conflict", "This conflicts with the current state."
+    status, code, message = 409, "conflict", N_("This conflicts with the current state.")
 
 
 class PayloadTooLarge(DomainError):
-    status, code, message = 413, "payload_too_large", "The upload is too large."
+    status, code, message = 413, "payload_too_large", N_("The upload is too large.")
 
 
 class UnsupportedMediaType(DomainError):
-    status, code, message = 415, "unsupported_media_type", "This media type is not supported."
+    status, code, message = 415, "unsupported_media_type", N_("This media type is not supported.")
 
 
 class ValidationFailed(DomainError):
     """422 with ``details`` mapping each field to a list of messages."""
 
-    status, code, message = 422, "validation_error", "Some fields are invalid."
+    status, code, message = 422, "validation_error", N_("Some fields are invalid.")
 
     @classmethod
     def field(cls, name: str, message: str, *, code: str | None = None) -> ValidationFailed:
-        return cls(f"{name}: {message}", code=code, details={name: [message]})
+        message = message if isinstance(message, Msg) else Msg(message)
+        return cls(
+            Msg("%(field)s: %(message)s", field=name, message=message),
+            code=code,
+            details={name: [message]},
+        )
 
 
 class ServiceUnavailable(DomainError):
-    status, code, message = 503, "service_unavailable", "Try again in a moment."
+    status, code, message = 503, "service_unavailable", N_("Try again in a moment.")
 
 
 BARE_ERROR_PAGE = (
@@ -120,8 +130,11 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None):
+    from marketplace.i18n import translate_details, translate_message
+
     note_error_code(code)
-    details = dict(details or {})
+    message = translate_message(message)
+    details = translate_details(details or {})
     if status >= 500:
         # What the caller quotes to the operator, who finds the request's log lines by it.
         details["request_id"] = ensure_request_id()
@@ -153,11 +166,13 @@ def http_exception_response(exc: HTTPException):
     messages = data.get("messages")
     code = HTTP_CODES.get(status, "error")
     message = exc.description or code.replace("_", " ")
+    if status == 429 and message:  # Flask-Limiter's description is the limit ("5 per 1 minute")
+        message = Msg("Too many requests: %(limit)s.", limit=message)
     details: dict = {}
     if messages:
         details = flatten_webargs_messages(messages)
         if status == 422:
-            message = "Some fields are invalid."
+            message = ValidationFailed.message
     response, status = error_response(status, code, message, details)
     for name, value in (data.get("headers") or {}).items():
         response.headers[name] = value
@@ -175,9 +190,17 @@ def _sqlite_locked(error: sqlite3.OperationalError) -> bool:
     return "locked" in message or "busy" in message
 
 
+def _without_database_lookups() -> None:
+    """The database is the trouble: the answer's language must not wait for it (no token
+    lookup to learn the caller's locale; ``Accept-Language`` still counts)."""
+    g.setdefault("api_user", None)
+    g.setdefault("api_token", None)
+
+
 def _database_unavailable(exc: Exception):
     log.error("database unavailable: %s", exc)
-    return error_response(503, "database_unavailable", "The database is not answering.")
+    _without_database_lookups()
+    return error_response(503, "database_unavailable", N_("The database is not answering."))
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -194,7 +217,8 @@ def register_errorhandlers(app: Flask) -> None:
         # SQLite answers "database is locked" when writers queue past the busy timeout:
         # the client may retry, so it is a 503, not a bug.
         if isinstance(exc.orig, sqlite3.OperationalError) and _sqlite_locked(exc.orig):
-            return error_response(503, "database_busy", "The database is busy; try again.")
+            _without_database_lookups()
+            return error_response(503, "database_busy", N_("The database is busy; try again."))
         # Not reachable, a connect or statement timeout (DATABASE_CONNECT_TIMEOUT,
         # DATABASE_STATEMENT_TIMEOUT), a connection lost: the database, not the request.
         return _database_unavailable(exc)
@@ -207,7 +231,8 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
         log.exception("unhandled error")
-        return error_response(500, "internal_error", "Something went wrong on our side.")
+        _without_database_lookups()
+        return error_response(500, "internal_error", N_("Something went wrong on our side."))
 
     @app.errorhandler(DBAPIError)
     def handle_database_error(exc: DBAPIError):

@@ -15,6 +15,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from marketplace.errors import BadRequest
+from marketplace.messages import N_
 
 DEFAULT_LIMIT = 24
 MAX_LIMIT = 100
@@ -56,7 +57,9 @@ def decode_cursor(scope: str, token: str, size: int) -> list:
             raise ValueError("cursor of another list")
         return [_decode_value(v) for v in payload["v"]]
     except (BadSignature, ValueError, TypeError, AttributeError, KeyError) as exc:
-        raise BadRequest("The cursor is not valid for this list.", code="invalid_cursor") from exc
+        raise BadRequest(
+            N_("The cursor is not valid for this list."), code="invalid_cursor"
+        ) from exc
 
 
 def is_cursor_of(scope: str, token: str) -> bool:

@@ -17,6 +17,7 @@ from marketplace.adapters.storage.base import IMMUTABLE_CACHE_CONTROL, content_t
 from marketplace.database import read_only
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import csrf, limiter
+from marketplace.messages import N_
 from marketplace.schemas.media import (
     DirectUploadRequestSchema,
     DirectUploadSchema,
@@ -95,7 +96,7 @@ def receive_upload():
     )
     upload = request.files.get("file")
     if upload is None:
-        raise ValidationFailed.field("file", "Missing data for required field.")
+        raise ValidationFailed.field("file", N_("Missing data for required field."))
     stream = upload.stream
     stream.seek(0, 2)
     size = stream.tell()

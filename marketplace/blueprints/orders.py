@@ -30,7 +30,8 @@ class Orders(MethodView):
     @blp.arguments(OrderListArgs, location="query")
     @blp.response(200, OrderPageSchema)
     def get(self, args):
-        """The caller's own orders, or with `?shop=` (its owner only) that shop's; newest first."""
+        """The caller's orders (bought, and of every shop they own), or with `?shop=` (its owner
+        only) that shop's; newest first."""
         user = require_user()
         items, next_cursor = lifecycle.list_orders(user, **args)
         return page_body(items, next_cursor)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from marketplace.errors import NotFound
+from marketplace.messages import N_
 from marketplace.schemas.places import CommuneListArgs, PlaceListSchema
 from marketplace.services import places
 from marketplace.web.api import Blueprint
@@ -36,5 +37,5 @@ class Communes(MethodView):
         name without diacritics. The province is its code (or its name)."""
         found = places.find_province(province)
         if found is None:
-            raise NotFound("No such province.", code="province_not_found")
+            raise NotFound(N_("No such province."), code="province_not_found")
         return {"items": places.communes(found.code, args["q"])}, 200, CACHE_FOR_A_DAY

@@ -12,6 +12,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from marketplace.messages import N_
 from marketplace.schemas.common import EmailAddress, PhoneNumber, StrictBoolean, drop_nulls
 
 
@@ -52,7 +53,7 @@ class RegisterSchema(Schema):
     @validates_schema
     def needs_a_login(self, data, **kwargs):
         if not data.get("email") and not data.get("phone"):
-            raise ValidationError("Give an email or a phone number.", field_name="email")
+            raise ValidationError(N_("Give an email or a phone number."), field_name="email")
 
     @post_load
     def tidy(self, data, **kwargs):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
+from marketplace.messages import N_
 from marketplace.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from marketplace.services.phones import InvalidPhone, normalise_phone
 from marketplace.services.text import normalise_email
@@ -17,7 +20,7 @@ class PhoneNumber(fields.String):
         try:
             return normalise_phone(raw)
         except InvalidPhone as exc:
-            raise ValidationError(str(exc)) from exc
+            raise ValidationError(exc.args[0]) from exc
 
 
 class EmailAddress(fields.Email):
@@ -34,11 +37,21 @@ def drop_nulls(data, *names: str):
     return {key: value for key, value in data.items() if not (key in names and value is None)}
 
 
+LOCAL_TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
 class Timestamp(fields.AwareDateTime):
-    """ISO 8601 with an offset, always; naive input is rejected."""
+    """ISO 8601; a time typed without an offset is read in Asia/Ho_Chi_Minh (UTC+07:00).
+
+    Answers always carry their offset.
+    """
 
     def __init__(self, **kwargs):
-        super().__init__(format="iso", **kwargs)
+        kwargs.setdefault(
+            "metadata",
+            {"description": "ISO 8601; without an offset it is read in Asia/Ho_Chi_Minh"},
+        )
+        super().__init__(format="iso", default_timezone=LOCAL_TIMEZONE, **kwargs)
 
 
 class ErrorBody(Schema):
@@ -86,5 +99,5 @@ class StrictBoolean(fields.Boolean):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, bool):
-            raise ValidationError("Must be true or false.")
+            raise ValidationError(N_("Must be true or false."))
         return value

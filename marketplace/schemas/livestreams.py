@@ -14,6 +14,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from marketplace.messages import N_, Msg
 from marketplace.schemas.common import PaginationArgs, PhoneNumber, Timestamp, drop_nulls
 from marketplace.schemas.orders import OrderSchema, ShippingAddressSchema
 from marketplace.schemas.products import MAX_PRICE, WholeNumber
@@ -50,19 +51,19 @@ def _check_url(data: dict) -> None:
         try:
             check_livestream_url(data["url"], data["platform"])
         except InvalidLivestreamUrl as exc:
-            raise ValidationError(str(exc), field_name="url") from exc
+            raise ValidationError(exc.args[0], field_name="url") from exc
 
 
 def _check_times(data: dict) -> None:
     start, end = data.get("scheduled_start"), data.get("scheduled_end")
     if start is not None and end is not None and end <= start:
-        raise ValidationError("Must be after scheduled_start.", field_name="scheduled_end")
+        raise ValidationError(N_("Must be after scheduled_start."), field_name="scheduled_end")
 
 
 def _distinct_products(products: list[dict] | None) -> None:
     ids = [entry["product_id"] for entry in products or []]
     if len(ids) != len(set(ids)):
-        raise ValidationError("Each product may be featured once.", field_name="products")
+        raise ValidationError(N_("Each product may be featured once."), field_name="products")
 
 
 _TITLE = [validate.Length(min=1, max=200), validate.Regexp(r"\s*\S", error="Must not be blank.")]
@@ -138,11 +139,13 @@ class StatusList(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         raw = super()._deserialize(value, attr, data, **kwargs)
         if len(raw) > self.MAX_LENGTH:
-            raise ValidationError(f"Longer than maximum length {self.MAX_LENGTH}.")
+            raise ValidationError(Msg("Longer than maximum length %(max)s.", max=self.MAX_LENGTH))
         statuses = [part.strip() for part in raw.split(",") if part.strip()]
         unknown = sorted(set(statuses) - set(STATUSES))
         if not statuses or unknown:
-            raise ValidationError(f"Use one or more of {', '.join(STATUSES)}.")
+            raise ValidationError(
+                Msg("Use one or more of %(choices)s.", choices=", ".join(STATUSES))
+            )
         return tuple(dict.fromkeys(statuses))
 
 
@@ -259,7 +262,7 @@ class ClaimRequestSchema(Schema):
         address = data.get("shipping_address")
         if address and address["country"] == "VN" and not is_vietnamese(address["phone"]):
             raise ValidationError(
-                {"phone": ["Cash on delivery in Vietnam needs a Vietnamese phone number."]},
+                {"phone": [N_("Cash on delivery in Vietnam needs a Vietnamese phone number.")]},
                 field_name="shipping_address",
             )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from marketplace.messages import N_
 from marketplace.schemas.common import PaginationArgs, StrictBoolean
 from marketplace.services.notifications import links
 
@@ -45,7 +46,7 @@ class MarkReadSchema(Schema):
     def one_of(self, data, **kwargs):
         if data.get("all") is True:
             if "ids" in data:
-                raise ValidationError("Give ids or all, not both.", field_name="ids")
+                raise ValidationError(N_("Give ids or all, not both."), field_name="ids")
             return
         if "ids" not in data:
-            raise ValidationError('Give "ids" or "all": true.', field_name="ids")
+            raise ValidationError(N_('Give "ids" or "all": true.'), field_name="ids")

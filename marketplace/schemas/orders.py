@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, has_request_context, request
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from marketplace.messages import N_
 from marketplace.models.order import ORDER_STATUSES, PAYMENT_STATUSES
 from marketplace.schemas.common import Money, PaginationArgs, Timestamp
 from marketplace.schemas.fast_dump import FastDumpSchema
@@ -73,7 +74,7 @@ class ShippingAddressSchema(Schema):
             try:
                 data["phone"] = normalise_phone(data["phone"], region=country)
             except InvalidPhone as exc:
-                errors["phone"] = [str(exc)]
+                errors["phone"] = [exc.args[0]]
         if errors:
             raise ValidationError(errors)
         return data
@@ -110,7 +111,7 @@ class CheckoutRequestSchema(Schema):
             return
         if not is_vietnamese(address["phone"]):
             raise ValidationError(
-                {"phone": ["Cash on delivery in Vietnam needs a Vietnamese phone number."]},
+                {"phone": [N_("Cash on delivery in Vietnam needs a Vietnamese phone number.")]},
                 field_name="shipping_address",
             )
 
@@ -289,7 +290,14 @@ class CheckoutSchema(FastDumpSchema):
 
 
 class OrderListArgs(PaginationArgs):
-    shop = fields.String(load_default=None, validate=validate.Length(min=1, max=140))
+    shop = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=140),
+        metadata={
+            "description": "a shop of yours (id or slug): its orders only; without it, your "
+            "purchases and the orders of every shop you own"
+        },
+    )
     status = fields.String(load_default=None, validate=validate.OneOf(ORDER_STATUSES))
     payment_status = fields.String(load_default=None, validate=validate.OneOf(PAYMENT_STATUSES))
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
 from marketplace.errors import BadRequest, ValidationFailed
+from marketplace.messages import N_
 from marketplace.schemas.common import PaginationArgs, Timestamp
 from marketplace.services.orders.bank_feed import ReportedCredit
 
@@ -24,7 +25,7 @@ class ExternalId(fields.Field):
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str) or not value.strip() or len(value.strip()) > 100:
-            raise ValidationError("A string or a whole number, up to 100 characters.")
+            raise ValidationError(N_("A string or a whole number, up to 100 characters."))
         return value.strip()
 
 
@@ -80,15 +81,15 @@ def bank_credits(payload: bytes) -> list[ReportedCredit]:
     try:
         body = json.loads(payload)
     except (ValueError, RecursionError) as exc:
-        raise BadRequest("The body is not valid JSON.", code="malformed_json") from exc
+        raise BadRequest(N_("The body is not valid JSON."), code="malformed_json") from exc
     if not isinstance(body, dict):
-        raise ValidationFailed(details={"_schema": ["Send an object with `transactions`."]})
+        raise ValidationFailed(details={"_schema": [N_("Send an object with `transactions`.")]})
     try:
         return BankWebhookSchema().load(body)["transactions"]
     except ValidationError as exc:
         raise ValidationFailed(details=exc.messages) from exc
     except RecursionError as exc:
-        raise ValidationFailed(details={"_schema": ["Nested too deep."]}) from exc
+        raise ValidationFailed(details={"_schema": [N_("Nested too deep.")]}) from exc
 
 
 class BankWebhookOutcomeSchema(Schema):

@@ -11,6 +11,7 @@ import numbers
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from marketplace.messages import N_
 from marketplace.schemas.common import PaginationArgs, drop_nulls
 from marketplace.schemas.fast_dump import FastDumpSchema
 from marketplace.schemas.media import MediaSchema, image_ids_field
@@ -53,14 +54,21 @@ def _options(**kwargs) -> fields.Dict:
 
 def not_blank(value: str) -> None:
     if not value.strip():
-        raise ValidationError("Must not be blank.")
+        raise ValidationError(N_("Must not be blank."))
 
 
 _title = {"validate": [validate.Length(min=1, max=200), not_blank]}
 _description = {"validate": validate.Length(max=20_000), "allow_none": True}
 _sku = {"validate": validate.Length(min=1, max=64), "allow_none": True}
 _weight = {"validate": validate.Range(min=1, max=1_000_000), "allow_none": True}
-_category = {"validate": validate.Length(min=1, max=60), "allow_none": True}
+_CATEGORY_HELP = (
+    "a category's slug, or its name in Vietnamese or English (case and diacritics ignored)"
+)
+_category = {
+    "validate": validate.Length(min=1, max=60),
+    "allow_none": True,
+    "metadata": {"description": _CATEGORY_HELP},
+}
 
 
 # --- input -----------------------------------------------------------------------------------
@@ -153,7 +161,11 @@ class ProductListArgs(PaginationArgs):
         validate=validate.Length(min=1, max=80),
         metadata={"description": "a commune code, or a name: every commune of that name"},
     )
-    category = fields.String(load_default=None, validate=validate.Length(min=1, max=60))
+    category = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=60),
+        metadata={"description": f"{_CATEGORY_HELP}; its descendants too"},
+    )
     ocop_min_stars = fields.Integer(load_default=None, validate=validate.Range(min=3, max=5))
     min_price = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_PRICE))
     max_price = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_PRICE))

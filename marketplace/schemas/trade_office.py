@@ -14,9 +14,10 @@ from marshmallow import (
     validates_schema,
 )
 
+from marketplace.messages import N_
 from marketplace.schemas.common import PaginationArgs, drop_nulls
 from marketplace.schemas.media import MediaSchema
-from marketplace.schemas.products import ProductSchema, WholeNumber
+from marketplace.schemas.products import ProductSchema, ProductShopSchema, WholeNumber
 from marketplace.services.trade_office.reports import GROUPS
 
 _reason = {"validate": validate.Length(min=1, max=2000)}
@@ -62,9 +63,9 @@ class ApplicationCreateSchema(Schema):
 
         issued, expires = data.get("issued_on"), data.get("expires_on")
         if issued and expires and expires <= issued:
-            raise ValidationError("Must be after issued_on.", field_name="expires_on")
+            raise ValidationError(N_("Must be after issued_on."), field_name="expires_on")
         if issued and issued > local_today():
-            raise ValidationError("A certificate cannot be issued in the future.", "issued_on")
+            raise ValidationError(N_("A certificate cannot be issued in the future."), "issued_on")
 
     @post_load
     def tidy(self, data, **kwargs):
@@ -72,13 +73,22 @@ class ApplicationCreateSchema(Schema):
         data["issuer"] = data["issuer"].strip()
         for name in ("certificate_number", "issuer"):
             if not data[name]:
-                raise ValidationError("Must not be blank.", field_name=name)
+                raise ValidationError(N_("Must not be blank."), field_name=name)
         return data
+
+
+class ApplicationProductSchema(Schema):
+    """The product applied for, and its shop: what a review queue shows."""
+
+    id = fields.String()
+    title = fields.String()
+    shop = fields.Nested(ProductShopSchema)
 
 
 class ApplicationSchema(Schema):
     id = fields.String()
     product_id = fields.String()
+    product = fields.Nested(ApplicationProductSchema)
     status = fields.String(metadata={"enum": ["pending", "approved", "rejected"]})
     stars = fields.Integer(metadata={"description": "as claimed, then as approved"})
     claimed_stars = fields.Integer()
@@ -126,7 +136,7 @@ class _RequiredReason(Schema):
     @post_load
     def not_blank(self, data, **kwargs):
         if not data["reason"].strip():
-            raise ValidationError("Must not be blank.", field_name="reason")
+            raise ValidationError(N_("Must not be blank."), field_name="reason")
         data["reason"] = data["reason"].strip()
         return data
 
@@ -169,7 +179,7 @@ class _CollectionFields(Schema):
         if "title" in data:
             data["title"] = data["title"].strip()
             if not data["title"]:
-                raise ValidationError("Must not be blank.", field_name="title")
+                raise ValidationError(N_("Must not be blank."), field_name="title")
         return _strip(data, "description") if "description" in data else data
 
 
@@ -248,11 +258,11 @@ class PeriodArgs(Schema):
     def in_order(self, data, **kwargs):
         first, last = data.get("first"), data.get("last")
         if isinstance(first, date) and isinstance(last, date) and first > last:
-            raise ValidationError("Must not be after 'to'.", field_name="from")
+            raise ValidationError(N_("Must not be after 'to'."), field_name="from")
 
 
 class SalesArgs(PeriodArgs):
-    group_by = fields.String(required=True, validate=validate.OneOf(GROUPS))
+    group_by = fields.String(load_default="month", validate=validate.OneOf(GROUPS))
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
 
 

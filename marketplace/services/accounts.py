@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.errors import Conflict, DomainError, NotFound
 from marketplace.extensions import db
+from marketplace.messages import N_
 from marketplace.models import ApiToken, PasswordReset, User
 from marketplace.models.base import new_id, utcnow
 from marketplace.services.notifications import outbox
@@ -23,7 +24,7 @@ from marketplace.services.text import normalise_email
 
 
 class InvalidCredentials(DomainError):
-    status, code, message = 401, "invalid_credentials", "The login or the password is wrong."
+    status, code, message = 401, "invalid_credentials", N_("The login or the password is wrong.")
 
 
 def hash_token(raw: str) -> str:
@@ -66,7 +67,9 @@ def register(
         )
     )
     if taken:
-        raise Conflict("An account with this email or phone already exists.", code="account_exists")
+        raise Conflict(
+            N_("An account with this email or phone already exists."), code="account_exists"
+        )
     user = User(
         name=name,
         email=email,
@@ -82,7 +85,7 @@ def register(
     except IntegrityError as exc:  # a concurrent registration won the race
         db.session.rollback()
         raise Conflict(
-            "An account with this email or phone already exists.", code="account_exists"
+            N_("An account with this email or phone already exists."), code="account_exists"
         ) from exc
     return user, token
 
@@ -195,7 +198,7 @@ MAX_TRIES = 5
 
 
 class InvalidCode(DomainError):
-    status, code, message = 400, "invalid_code", "The code is wrong, used or expired."
+    status, code, message = 400, "invalid_code", N_("The code is wrong, used or expired.")
 
 
 def reset_code(secret_key: str, nonce: str) -> str:
@@ -287,7 +290,7 @@ def operator_reset(login: str, password: str) -> User:
     reset-password``); every token is revoked and open codes are void. 404 when unknown."""
     user = find_by_login(login)
     if user is None:
-        raise NotFound("No account has this e-mail or phone.", code="account_not_found")
+        raise NotFound(N_("No account has this e-mail or phone."), code="account_not_found")
     _set_password(user, password, utcnow())
     db.session.commit()
     return user

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from marketplace.errors import Forbidden
 from marketplace.extensions import db
+from marketplace.messages import N_
 from marketplace.models import AssistanceGrant, Product, Role, Shop, User
 from marketplace.models.base import utcnow
 
@@ -84,14 +85,14 @@ def can_see_product(user: User | None, product: Product) -> bool:
 def require_shop_owner(user: User, shop: Shop) -> None:
     """Only a shop's owner changes it or its products (403 for anyone else)."""
     if not owns(user, shop):
-        raise Forbidden("Only the shop's owner may do this.", code="not_shop_owner")
+        raise Forbidden(N_("Only the shop's owner may do this."), code="not_shop_owner")
 
 
 def require_shop_owner_or_staff(user: User, shop: Shop) -> None:
     """A shop's owner or the trade office (403 for anyone else): e.g. its products' labels."""
     if not (owns(user, shop) or is_staff(user)):
         raise Forbidden(
-            "Only the shop's owner or the trade office may do this.", code="not_shop_owner"
+            N_("Only the shop's owner or the trade office may do this."), code="not_shop_owner"
         )
 
 
@@ -103,7 +104,7 @@ def require_shop_worker(user: User, shop: Shop) -> None:
         return
     grant = assistance_grant(user, shop)
     if grant is None:
-        raise Forbidden("Only the shop's owner may do this.", code="not_shop_owner")
+        raise Forbidden(N_("Only the shop's owner may do this."), code="not_shop_owner")
     db.session.info.setdefault(ASSISTING, {})[shop.id] = (user.id, grant.id)
 
 

@@ -6,6 +6,8 @@ import functools
 
 import phonenumbers
 
+from marketplace.messages import N_
+
 DEFAULT_REGION = "VN"
 
 
@@ -21,9 +23,9 @@ def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidPhone("Not a phone number.") from exc
+        raise InvalidPhone(N_("Not a phone number.")) from exc
     if not phonenumbers.is_valid_number(number):
-        raise InvalidPhone("Not a valid phone number.")
+        raise InvalidPhone(N_("Not a valid phone number."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import phonenumbers
 
 from marketplace.errors import ValidationFailed
+from marketplace.messages import N_, Msg
 from marketplace.services.phones import InvalidPhone, normalise_phone
 from marketplace.services.text import fold
 
@@ -225,9 +226,12 @@ def resolve(province_ref: str | None, commune_ref: str | None, *, where: str | N
     found = province_matches(province_ref) if province_ref else []
     if len(found) != 1:
         message = (
-            f"{province_ref!r} is not a province of Vietnam; see /api/v1/places/provinces."
+            Msg(
+                "%(province)s is not a province of Vietnam; see /api/v1/places/provinces.",
+                province=repr(province_ref),
+            )
             if province_ref
-            else "Give the province."
+            else Msg(N_("Give the province."))
         )
         raise _error("unknown_province", where, "province", message)
     province = found[0]
@@ -235,11 +239,24 @@ def resolve(province_ref: str | None, commune_ref: str | None, *, where: str | N
     if len(found) != 1:
         listing = f"/api/v1/places/provinces/{province.code}/communes"
         if len(found) > 1:
-            message = f"{commune_ref!r} may be {_choices(found)}: give its code."
+            message = Msg(
+                "%(commune)s may be %(choices)s: give its code.",
+                commune=repr(commune_ref),
+                choices=_choices(found),
+            )
         elif commune_ref:
-            message = f"{commune_ref!r} is not a commune of {province.name}; see {listing}."
+            message = Msg(
+                "%(commune)s is not a commune of %(province)s; see %(listing)s.",
+                commune=repr(commune_ref),
+                province=province.name,
+                listing=listing,
+            )
         else:
-            message = f"Give the commune or ward in {province.name}; see {listing}."
+            message = Msg(
+                "Give the commune or ward in %(province)s; see %(listing)s.",
+                province=province.name,
+                listing=listing,
+            )
         raise _error("unknown_commune", where, "commune", message)
     return province, found[0]
 
@@ -268,12 +285,14 @@ def checked_address(address: dict, *, where: str = "shipping_address") -> dict:
     """
     country = address.get("country")
     if country not in COUNTRY_CODES:
-        raise _error("invalid_country", where, "country", "Not an ISO 3166-1 alpha-2 country code.")
+        raise _error(
+            "invalid_country", where, "country", N_("Not an ISO 3166-1 alpha-2 country code.")
+        )
     checked = {name: address.get(name) for name in ADDRESS_FIELDS}
     try:
         checked["phone"] = normalise_phone(address.get("phone") or "", region=country)
     except InvalidPhone as exc:
-        raise _error("validation_error", where, "phone", str(exc)) from exc
+        raise _error("validation_error", where, "phone", exc.args[0]) from exc
     if country == VIETNAM:
         province, commune = resolve(address.get("province"), address.get("commune"), where=where)
         checked.update(

@@ -7,6 +7,7 @@ from flask import g, request
 
 from marketplace.errors import Forbidden, Unauthorized
 from marketplace.extensions import db, login_manager
+from marketplace.messages import N_
 from marketplace.models import ApiToken, Role, User
 from marketplace.services.accounts import hash_token
 
@@ -55,7 +56,7 @@ def require_user() -> User:
     user = api_user()
     if user is None:
         if bearer_token() is not None:
-            raise Unauthorized("The token is not valid or was revoked.", code="invalid_token")
+            raise Unauthorized(N_("The token is not valid or was revoked."), code="invalid_token")
         raise Unauthorized()
     return user
 

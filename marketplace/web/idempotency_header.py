@@ -23,6 +23,7 @@ from marketplace.errors import (
     http_exception_response,
 )
 from marketplace.extensions import db
+from marketplace.messages import N_
 from marketplace.services.orders import idempotency
 from marketplace.web.authentication import require_user
 
@@ -61,7 +62,7 @@ def idempotent(view):
         # Printable characters only: a NUL cannot even be stored by PostgreSQL.
         if not key or len(key) > idempotency.MAX_KEY_LENGTH or not key.isprintable():
             raise ValidationFailed.field(
-                IDEMPOTENCY_HEADER, "Give 1 to 255 printable characters (a UUID is a good key)."
+                IDEMPOTENCY_HEADER, N_("Give 1 to 255 printable characters (a UUID is a good key).")
             )
         claim = idempotency.claim(
             user.id, key, idempotency.fingerprint(request.method, request.path, request.get_data())

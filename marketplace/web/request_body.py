@@ -13,6 +13,7 @@ from flask import Request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from marketplace.errors import MalformedJson
+from marketplace.messages import N_
 
 
 class BodyRequest(Request):
@@ -26,7 +27,7 @@ class BodyRequest(Request):
         except RecursionError as exc:
             if silent:
                 return None
-            raise MalformedJson("The body is nested too deeply.") from exc
+            raise MalformedJson(N_("The body is nested too deeply.")) from exc
 
     def on_json_loading_failed(self, e: ValueError | None) -> t.Any:
         if e is None:  # not a JSON media type: werkzeug's 415

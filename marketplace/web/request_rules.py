@@ -6,6 +6,7 @@ from flask import Flask, current_app, request
 from werkzeug.datastructures import ImmutableMultiDict
 
 from marketplace.errors import MalformedJson, NotFound, UnsupportedMediaType, ValidationFailed
+from marketplace.messages import N_, Msg
 from marketplace.web.authentication import require_role, require_user
 from marketplace.web.request_body import BodyRequest
 from marketplace.web.view_marks import ANY_MEDIA_TYPE, view_mark
@@ -70,12 +71,12 @@ def require_json_bodies() -> None:
         "application/json" in accepted and request.mimetype.endswith("+json")
     ):
         raise UnsupportedMediaType(
-            f"Send the body as {' or '.join(sorted(accepted))}.",
+            Msg("Send the body as %(types)s.", types=" or ".join(sorted(accepted))),
             details={"content_type": [request.mimetype or "missing"]},
         )
 
 
-UNSTORABLE_TEXT = "Must not contain NUL characters or unpaired surrogates."
+UNSTORABLE_TEXT = N_("Must not contain NUL characters or unpaired surrogates.")
 
 
 # No body of ours nests more than a few levels; deeper ones would reach Python's recursion
@@ -141,7 +142,9 @@ def refuse_unstorable_input() -> None:
         return
     body = request.get_json()
     if _deeper_than(body, MAX_JSON_DEPTH):
-        raise MalformedJson(f"The body is nested more than {MAX_JSON_DEPTH} levels deep.")
+        raise MalformedJson(
+            Msg("The body is nested more than %(max)s levels deep.", max=MAX_JSON_DEPTH)
+        )
     if isinstance(body, dict):
         bad_fields = sorted(name for name, value in body.items() if _unstorable([name, value]))
         if bad_fields:

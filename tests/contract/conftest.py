@@ -192,17 +192,24 @@ class Api:
 
     # --- plain calls ---
 
-    def get(self, path: str, who: Account | None = None, **kwargs):
-        return self.client.get(path, headers=who.headers if who else None, **kwargs)
+    @staticmethod
+    def _headers(who: Account | None, headers: dict | None) -> dict | None:
+        """The caller's token, and any other headers (``Accept-Language``) beside it."""
+        if who is None:
+            return headers
+        return {**who.headers, **(headers or {})}
 
-    def post(self, path: str, body=None, who: Account | None = None, **kwargs):
-        return self.client.post(path, json=body, headers=who.headers if who else None, **kwargs)
+    def get(self, path: str, who: Account | None = None, headers=None, **kwargs):
+        return self.client.get(path, headers=self._headers(who, headers), **kwargs)
 
-    def patch(self, path: str, body=None, who: Account | None = None, **kwargs):
-        return self.client.patch(path, json=body, headers=who.headers if who else None, **kwargs)
+    def post(self, path: str, body=None, who: Account | None = None, headers=None, **kwargs):
+        return self.client.post(path, json=body, headers=self._headers(who, headers), **kwargs)
 
-    def put(self, path: str, body=None, who: Account | None = None, **kwargs):
-        return self.client.put(path, json=body, headers=who.headers if who else None, **kwargs)
+    def patch(self, path: str, body=None, who: Account | None = None, headers=None, **kwargs):
+        return self.client.patch(path, json=body, headers=self._headers(who, headers), **kwargs)
+
+    def put(self, path: str, body=None, who: Account | None = None, headers=None, **kwargs):
+        return self.client.put(path, json=body, headers=self._headers(who, headers), **kwargs)
 
     def delete(self, path: str, who: Account | None = None, **kwargs):
         return self.client.delete(path, headers=who.headers if who else None, **kwargs)

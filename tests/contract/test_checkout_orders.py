@@ -307,8 +307,18 @@ def test_order_lists_for_buyer_and_for_shop_owner(api, two_shops):
         sold = api.get("/api/v1/orders", owner, query_string={"shop": ref})
         assert sold.status_code == 200
         assert [o["id"] for o in sold.get_json()["items"]] == [first["id"]]
-    # The owner's own purchases are what they see without ?shop=.
-    assert api.get("/api/v1/orders", owner).get_json()["items"] == []
+    # Without ?shop=, an artisan sees the orders of every shop they own and their own purchases.
+    assert [o["id"] for o in api.get("/api/v1/orders", owner).get_json()["items"]] == [first["id"]]
+    bought = api.checkout(owner, line(tea))["orders"][0]
+    everything = api.get("/api/v1/orders", owner).get_json()["items"]
+    assert [o["id"] for o in everything] == [bought["id"], first["id"]]
+    narrowed = api.get("/api/v1/orders", owner, query_string={"shop": shop["slug"]})
+    assert [o["id"] for o in narrowed.get_json()["items"]] == [first["id"]]
+    # A buyer sees only what they bought, never another shop's orders.
+    assert [o["id"] for o in api.get("/api/v1/orders", buyer).get_json()["items"]] == [
+        second["id"],
+        first["id"],
+    ]
     response = api.get("/api/v1/orders", other_owner, query_string={"shop": shop["id"]})
     assert response.status_code in (403, 404)
     assert_error(response, response.status_code)

@@ -122,7 +122,6 @@ def test_platform_hosts_are_accepted(api, seller, platform, url):
 @pytest.mark.parametrize(
     "fields",
     [
-        {"scheduled_start": "2031-03-01T20:00:00"},
         {"scheduled_start": "tomorrow"},
         {"scheduled_start": None},
         {"scheduled_end": "2020-01-01T00:00:00+00:00"},
@@ -137,6 +136,18 @@ def test_platform_hosts_are_accepted(api, seller, platform, url):
 def test_bad_livestreams_are_422(api, seller, fields):
     owner, shop, *_ = seller
     api.livestream(owner, shop, expect=422, **fields)
+
+
+def test_a_time_without_an_offset_is_read_in_vietnam(api, seller):
+    owner, shop, *_ = seller
+    live = api.livestream(
+        owner, shop, scheduled_start="2031-03-01T20:00:00", scheduled_end="2031-03-01T21:30:00"
+    )
+    assert datetime.fromisoformat(live["scheduled_start"]) == datetime(
+        2031, 3, 1, 13, 0, tzinfo=UTC
+    )
+    assert datetime.fromisoformat(live["scheduled_start"]).utcoffset() is not None
+    assert datetime.fromisoformat(live["scheduled_end"]) == datetime(2031, 3, 1, 14, 30, tzinfo=UTC)
 
 
 def test_live_price_must_be_a_discount_and_the_product_the_shops_own(api, seller):

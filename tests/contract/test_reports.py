@@ -185,7 +185,6 @@ def test_sales_period_bounds(api, market):
 @pytest.mark.parametrize(
     "query",
     [
-        {},
         {"group_by": "planet"},
         {"group_by": "shop", "from": "2026-13-01"},
         {"group_by": "shop", "to": "yesterday"},
@@ -196,6 +195,15 @@ def test_sales_period_bounds(api, market):
 def test_bad_sales_queries_are_422(api, query):
     officer = api.staff()
     assert_error(api.get("/api/v1/reports/sales", officer, query_string=query), 422)
+
+
+def test_sales_are_grouped_by_month_by_default(api, market):
+    officer = market["officer"]
+    default = api.get("/api/v1/reports/sales", officer)
+    by_month = api.get("/api/v1/reports/sales", officer, query_string={"group_by": "month"})
+    assert default.status_code == 200
+    assert default.get_json() == by_month.get_json()
+    assert [row["key"] for row in default.get_json()["rows"]] == [local_today().strftime("%Y-%m")]
 
 
 def test_reports_are_the_offices(api):

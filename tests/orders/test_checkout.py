@@ -270,6 +270,7 @@ def test_an_archived_variant_is_409_and_a_draft_is_unknown_422(client, auth):
 
 def test_variants_unknown_or_missing_are_422(client, auth):
     _, headers = auth.user()
+    headers = {**headers, "Accept-Language": "en"}
     product = make_product(
         variants=[
             {"options": {"size": "S"}, "price": 100000, "stock": 3},

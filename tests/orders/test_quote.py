@@ -91,6 +91,9 @@ def test_anyone_may_ask_and_a_signed_in_owner_is_told_as_the_checkout_would(clie
 )
 def test_errors_are_the_checkouts_own_and_nothing_is_taken(client, auth, change, status, code):
     _, headers = auth.user()
+    # The quote is anonymous (English): the checkout asks for English too, as its user's
+    # locale (Vietnamese) would otherwise choose the language of the messages.
+    headers = {**headers, "Accept-Language": "en"}
     change = dict(change)
     product = make_product(stock=3)
     item = line(product, change.pop("quantity", 1))

@@ -165,8 +165,8 @@ def test_a_new_artisan_runs_her_shop_from_a_phone(
 
         # Opens the shop in Sơn La.
         page.get_by_label("Tên gian hàng", exact=True).fill("Thổ cẩm Cỏ Chàm")
-        expect(page.get_by_label("Tỉnh", exact=True)).to_have_value("14")
-        page.get_by_label("Xã hoặc phường", exact=True).select_option(label="Xã Vân Hồ")
+        expect(page.get_by_label("Tỉnh, thành phố", exact=True)).to_have_value("14")
+        page.get_by_label("Xã, phường", exact=True).select_option(label="Xã Vân Hồ")
         page.get_by_label("Bản, thôn").fill("Cỏ Chàm")
         page.get_by_label("Dân tộc").fill("Mông")
         expect(page.get_by_label("Giao trong nước", exact=True)).to_have_value("30000")

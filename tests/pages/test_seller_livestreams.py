@@ -385,7 +385,7 @@ def test_a_failed_claim_releases_its_key_for_the_corrected_form(seller, market):
         ({"comment": "A1 x50"}, 409, "comment", "Không đủ hàng cho đơn này."),
         ({"comment": ""}, 422, "comment", "Hãy điền mục này."),
         ({"comment": "A2 x1"}, 422, "variant_id", "Sản phẩm này có nhiều loại."),
-        ({"comment": "A1", "buyer_phone": "12"}, 422, "buyer_phone", "Số điện thoại không đúng."),
+        ({"comment": "A1", "buyer_phone": "12"}, 422, "buyer_phone", "Số điện thoại chưa đúng."),
         ({"comment": "A1", "commune": "Hà Đông"}, 422, "commune", "Không có xã, phường này"),
         ({"comment": "A1", "buyer_name": ""}, 422, "buyer_name", "Hãy điền mục này."),
     ],

@@ -228,7 +228,6 @@ def test_communes_are_grouped_by_code_and_unmapped_ones_by_name(client, officer)
         {"group_by": "commune", "to": "yesterday"},
         {"group_by": "commune", "from": "2026-02-01", "to": "2026-01-31"},
         {"group_by": "village"},
-        {},
         {"group_by": "commune", "format": "xlsx"},
     ],
 )

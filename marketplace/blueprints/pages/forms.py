@@ -7,18 +7,18 @@ lost on a flaky connection) and each message next to its field.
 from __future__ import annotations
 
 from flask import current_app, request
-from flask_babel import gettext
 from marshmallow import ValidationError
 
 from marketplace.errors import DomainError
 from marketplace.extensions import csrf
+from marketplace.i18n import translate_message
 
 FORM = "_form"  # the key of messages that belong to no single field
 
 
 def translated(message: str) -> str:
     """A service's or schema's English message in the page's language (as is when unknown)."""
-    return gettext(message) if message else message
+    return translate_message(message) if message else message
 
 
 def _flat(messages) -> list[str]:

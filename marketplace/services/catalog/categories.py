@@ -9,7 +9,9 @@ import sqlalchemy as sa
 
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
+from marketplace.messages import Msg
 from marketplace.models import Category
+from marketplace.services.text import fold
 
 
 def _all() -> list[Category]:
@@ -56,11 +58,34 @@ def english_name(slug: str) -> str | None:
     return None
 
 
+def _matching(rows: list[Category], ref: str) -> Category | None:
+    """The category ``ref`` names: its slug, or its Vietnamese or English name typed with or
+    without diacritics and in any case (``Thổ cẩm``, ``tho cam``, ``Brocade``)."""
+    for category in rows:
+        if category.slug == ref:
+            return category
+    folded = fold(ref)
+    if not folded:
+        return None
+    for category in rows:
+        if folded in (fold(category.name), fold(category.name_en), fold(category.slug)):
+            return category
+    return None
+
+
+def _unknown(field: str, ref: str) -> ValidationFailed:
+    return ValidationFailed.field(
+        field, Msg("Unknown category %(category)s.", category=repr(ref)), code="unknown_category"
+    )
+
+
 def by_slug(slug: str, *, field: str = "category") -> Category:
-    """The category with this slug; 422 on ``field`` when there is none."""
+    """The category this slug or name names (see ``_matching``); 422 on ``field``."""
     category = db.session.scalar(sa.select(Category).where(Category.slug == slug))
     if category is None:
-        raise ValidationFailed.field(field, f"Unknown category {slug!r}.", code="unknown_category")
+        category = _matching(_all(), slug)
+    if category is None:
+        raise _unknown(field, slug)
     return category
 
 
@@ -69,13 +94,15 @@ _descendants: dict[str, list[str]] = {}
 
 
 def with_descendants(slug: str) -> list[str]:
-    """Ids of the category with this slug and of every category below it; 422 if unknown."""
+    """Ids of the category named (slug or name, see ``_matching``) and of every category below
+    it; 422 if none."""
     if slug not in _descendants:
         _descendants.update(_tree_ids())
     if slug not in _descendants:
-        raise ValidationFailed.field(
-            "category", f"Unknown category {slug!r}.", code="unknown_category"
-        )
+        named = _matching(_all(), slug)
+        if named is None:
+            raise _unknown("category", slug)
+        slug = named.slug
     return _descendants[slug]
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.extensions import db
+from marketplace.messages import N_
 from marketplace.models import Product, ProductVariant, Shop, User
 from marketplace.models.base import utcnow
 from marketplace.services.catalog import categories
@@ -80,22 +81,22 @@ def _check_distinct(specs: list[dict]) -> None:
         options = tuple(sorted((spec.get("options") or {}).items()))
         if options in seen_options:
             raise ValidationFailed(
-                "Two variants have the same options.",
-                details={"variants": {str(index): {"options": ["Same options as another."]}}},
+                N_("Two variants have the same options."),
+                details={"variants": {str(index): {"options": [N_("Same options as another.")]}}},
             )
         seen_options.add(options)
         sku = spec.get("sku")
         if sku:
             if sku in seen_skus:
                 raise ValidationFailed(
-                    "Two variants have the same SKU.",
-                    details={"variants": {str(index): {"sku": ["Same SKU as another."]}}},
+                    N_("Two variants have the same SKU."),
+                    details={"variants": {str(index): {"sku": [N_("Same SKU as another.")]}}},
                 )
             seen_skus.add(sku)
     if len(specs) > 1 and any(not spec.get("options") for spec in specs):
         raise ValidationFailed(
-            "Each of several variants needs options that tell it apart.",
-            details={"variants": ['Give options (e.g. {"size": "M"}) to every variant.']},
+            N_("Each of several variants needs options that tell it apart."),
+            details={"variants": [N_('Give options (e.g. {"size": "M"}) to every variant.')]},
         )
 
 
@@ -103,7 +104,7 @@ def product_for(user: User | None, product_id: str) -> Product:
     """The product if ``user`` may see it; 404 otherwise (whether or not it exists)."""
     product = db.session.get(Product, product_id, options=[joinedload(Product.shop)])
     if product is None or not can_see_product(user, product):
-        raise NotFound("No such product.", code="product_not_found")
+        raise NotFound(N_("No such product."), code="product_not_found")
     return product
 
 
@@ -205,7 +206,7 @@ def _apply_changes(product: Product, changes: dict) -> None:
         return
     current = active_variants(product)
     if len(current) != 1:
-        message = "This product has several variants: change them through variants."
+        message = N_("This product has several variants: change them through variants.")
         raise ValidationFailed(message, details={name: [message] for name in single})
     for name, value in single.items():
         setattr(current[0], name, value)
@@ -219,9 +220,11 @@ def _replace_variants(product: Product, entries: list[dict]) -> None:
     for index, entry in enumerate(entries):
         variant = existing.get(entry["id"]) if "id" in entry else None
         if "id" in entry and (variant is None or variant.id in seen):
-            problem = "Not a variant of this product." if variant is None else "Listed twice."
+            problem = (
+                N_("Not a variant of this product.") if variant is None else N_("Listed twice.")
+            )
             raise ValidationFailed(
-                "A variant id is wrong.", details={"variants": {str(index): {"id": [problem]}}}
+                N_("A variant id is wrong."), details={"variants": {str(index): {"id": [problem]}}}
             )
         if variant is not None:
             seen.add(variant.id)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from marketplace.errors import NotFound
 from marketplace.extensions import db
+from marketplace.messages import N_
 from marketplace.models import Product, Shop, User
 from marketplace.pagination import SortKey, keyset_page
 from marketplace.services import places
@@ -59,7 +60,7 @@ def shop_for(user: User | None, ref: str) -> Shop:
     """The shop with this id or slug if ``user`` may see it; 404 otherwise."""
     shop = find_shop(ref)
     if shop is None or not can_see_shop(user, shop):
-        raise NotFound("No such shop.", code="shop_not_found")
+        raise NotFound(N_("No such shop."), code="shop_not_found")
     return shop
 
 

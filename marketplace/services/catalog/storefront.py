@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from marketplace.errors import NotFound
 from marketplace.extensions import db
+from marketplace.messages import N_
 from marketplace.models import Livestream, Product, Shop, User
 from marketplace.services.catalog import categories, search, shops
 from marketplace.services.livestreams import feeds as livestream_feeds
@@ -106,7 +107,7 @@ def category_page(slug: str, *, cursor: str | None) -> CategoryPage:
     category has this slug."""
     path = _path_to(categories.tree(), slug)
     if path is None:
-        raise NotFound("No such category.", code="category_not_found")
+        raise NotFound(N_("No such category."), code="category_not_found")
     products, next_cursor = search.search_products(
         category=slug, limit=PRODUCTS_PER_PAGE, cursor=cursor
     )

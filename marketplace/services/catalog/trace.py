@@ -15,6 +15,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from marketplace.errors import NotFound
 from marketplace.extensions import db
+from marketplace.messages import N_
 from marketplace.models import OcopCertificate, Product, Shop
 from marketplace.models.product import TRACE_CODE_ALPHABET, TRACE_CODE_LENGTH, new_trace_code
 
@@ -79,5 +80,5 @@ def lookup(typed_code: str) -> Trace:
             .options(contains_eager(Product.shop), joinedload(Product.current_certificate))
         )
     if product is None:
-        raise NotFound("No product has this trace code.", code="trace_code_not_found")
+        raise NotFound(N_("No product has this trace code."), code="trace_code_not_found")
     return Trace(product, product.shop, product.current_certificate)

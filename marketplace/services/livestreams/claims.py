@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
+from marketplace.messages import N_, Msg
 from marketplace.models import (
     Livestream,
     LivestreamClaim,
@@ -32,6 +33,7 @@ from marketplace.services.livestreams.sessions import (
     lock_owned_livestream,
     owned_livestream,
     price_line,
+    status_word,
 )
 from marketplace.services.orders import idempotency
 from marketplace.services.orders.checkout import require_payment_method
@@ -70,11 +72,8 @@ def _featured(livestream: Livestream, code: str) -> Product:
         .options(selectinload(Product.variants), joinedload(Product.shop))
     )
     if product is None:
-        raise ValidationFailed(
-            f"No product is shown as {code} in this livestream.",
-            code="unknown_code",
-            details={"comment": [f"No product is shown as {code} in this livestream."]},
-        )
+        message = Msg("No product is shown as %(code)s in this livestream.", code=code)
+        raise ValidationFailed(message, code="unknown_code", details={"comment": [message]})
     return product
 
 
@@ -83,19 +82,19 @@ def _variant(product: Product, variant_id: str | None) -> ProductVariant:
     if variant_id is not None:
         chosen = next((variant for variant in active if variant.id == variant_id), None)
         if chosen is None:
-            raise ValidationFailed.field("variant_id", "Not an active variant of this product.")
+            raise ValidationFailed.field("variant_id", N_("Not an active variant of this product."))
         return chosen
     if len(active) == 1:
         return active[0]
     if not active:
-        raise Conflict("This product can no longer be bought.", code="product_unavailable")
+        raise Conflict(N_("This product can no longer be bought."), code="product_unavailable")
     choices = "; ".join(
         f"{variant.id} ({', '.join(str(v) for v in variant.options.values()) or 'default'})"
         for variant in active
     )
     raise ValidationFailed.field(
         "variant_id",
-        f"This product comes in several variants: choose one of {choices}.",
+        Msg("This product comes in several variants: choose one of %(choices)s.", choices=choices),
         code="variant_required",
     )
 
@@ -104,7 +103,7 @@ def _buyer_id(phone: str, livestream: Livestream) -> str | None:
     buyer_id = db.session.scalar(sa.select(User.id).where(User.phone == phone))
     if buyer_id is not None and buyer_id == livestream.shop.owner_id:
         raise ValidationFailed.field(
-            "buyer_phone", "This is the shop owner's own phone.", code="own_shop"
+            "buyer_phone", N_("This is the shop owner's own phone."), code="own_shop"
         )
     return buyer_id
 
@@ -115,18 +114,20 @@ def take_claim(user: User, livestream_id: str, data: dict) -> LivestreamClaim:
     livestream = lock_owned_livestream(user, livestream_id)
     if livestream.status != "live":
         raise Conflict(
-            f"Orders are taken from comments only while live; this livestream is "
-            f"{livestream.status}.",
+            Msg(
+                "Orders are taken from comments only while live; this livestream is %(status)s.",
+                status=status_word(livestream.status),
+            ),
             code="not_live",
             details={"status": livestream.status},
         )
     if livestream.shop.status != "active":
-        raise Conflict("The shop is suspended.", code="shop_suspended")
+        raise Conflict(N_("The shop is suspended."), code="shop_suspended")
     try:
         parsed = parse_comment(data["comment"])
     except UnparseableComment as exc:
         raise ValidationFailed(
-            str(exc), code="unparseable_comment", details={"comment": [str(exc)]}
+            exc.args[0], code="unparseable_comment", details={"comment": [exc.args[0]]}
         ) from exc
     product = _featured(livestream, parsed.code)
     variant = _variant(product, data.get("variant_id"))

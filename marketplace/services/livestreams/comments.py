@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from marketplace.messages import N_, Msg
 from marketplace.services.text import fold
 
 MAX_QUANTITY = 999
@@ -65,7 +66,9 @@ def _value(token: str) -> int:
     if token in NUMBER_WORDS:
         return NUMBER_WORDS[token]
     if not token.isdigit():
-        raise UnparseableComment(f"The quantity must be a whole number, not {token!r}.")
+        raise UnparseableComment(
+            Msg("The quantity must be a whole number, not %(token)s.", token=repr(token))
+        )
     return int(token)
 
 
@@ -78,7 +81,9 @@ def _quantities(before: str, after: str) -> set[int]:
         marker, word, unit = match.groups()
         if marker is None and unit is None:
             # "A2 nam": five, or "men's"? A counting word is read only before a unit ("năm cái").
-            raise UnparseableComment(f"Write the quantity as a number: {word!r}.")
+            raise UnparseableComment(
+                Msg("Write the quantity as a number: %(word)s.", word=repr(word))
+            )
         found.add(_value(word))
     if match := _BEFORE_CODE.search(before):
         found.add(int(match.group(1)))
@@ -93,15 +98,17 @@ def parse_comment(comment: str) -> ParsedComment:
     text = fold(comment.replace("×", "x"))
     codes = list(_CODE.finditer(text))
     if not codes:
-        raise UnparseableComment("No product code (such as A2) in the comment.")
+        raise UnparseableComment(N_("No product code (such as A2) in the comment."))
     if len(codes) > 1:
-        raise UnparseableComment("Several product codes in one comment: take one at a time.")
+        raise UnparseableComment(N_("Several product codes in one comment: take one at a time."))
     match = codes[0]
     code = f"A{int(match.group(1))}"
     quantities = _quantities(text[: match.start()], text[match.end() :])
     if len(quantities) > 1:
-        raise UnparseableComment("The comment gives several quantities.")
+        raise UnparseableComment(N_("The comment gives several quantities."))
     quantity = quantities.pop() if quantities else 1
     if not 1 <= quantity <= MAX_QUANTITY:
-        raise UnparseableComment(f"The quantity must be between 1 and {MAX_QUANTITY}.")
+        raise UnparseableComment(
+            Msg("The quantity must be between 1 and %(max)s.", max=MAX_QUANTITY)
+        )
     return ParsedComment(code=code, quantity=quantity)

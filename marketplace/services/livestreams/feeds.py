@@ -10,6 +10,7 @@ from icalendar import Calendar, Event
 
 from marketplace.errors import NotFound
 from marketplace.extensions import db
+from marketplace.messages import N_
 from marketplace.models import Livestream, LivestreamClaim, Order, OrderLine, Shop, User
 from marketplace.models.base import utcnow
 from marketplace.pagination import SortKey, keyset_page
@@ -151,7 +152,7 @@ def livestream_calendar(shop_ref: str | None) -> bytes:
             sa.select(Shop).where(_shop_clause(shop_ref), Shop.status == "active").limit(1)
         )
         if shop is None:
-            raise NotFound("No such shop.", code="shop_not_found")
+            raise NotFound(N_("No such shop."), code="shop_not_found")
         stmt = stmt.where(Livestream.shop_id == shop.id)
         name = f"{shop.name} — livestreams"
     # Scheduled sessions whose planned time is over are left out even before close-stale runs.

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from marketplace.messages import N_, Msg
+
 PLATFORM_HOSTS: dict[str, frozenset[str]] = {
     "facebook": frozenset({"facebook.com", "fb.watch", "m.facebook.com"}),
     "tiktok": frozenset({"tiktok.com", "vt.tiktok.com"}),
@@ -33,7 +35,7 @@ class InvalidLivestreamUrl(ValueError):
 def _allowed_hosts(platform: str) -> frozenset[str] | None:
     hosts = PLATFORM_HOSTS.get(platform)
     if hosts is None:
-        raise InvalidLivestreamUrl(f"Unknown platform {platform!r}.")
+        raise InvalidLivestreamUrl(Msg("Unknown platform %(platform)s.", platform=repr(platform)))
     return hosts or None
 
 
@@ -41,24 +43,32 @@ def check_livestream_url(url: str, platform: str) -> str:
     """The url unchanged when it is https on ``platform``'s own hosts; InvalidLivestreamUrl else."""
     allowed = _allowed_hosts(platform)
     if not url or len(url) > MAX_URL_LENGTH:
-        raise InvalidLivestreamUrl(f"Give a link of at most {MAX_URL_LENGTH} characters.")
+        raise InvalidLivestreamUrl(
+            Msg("Give a link of at most %(max)s characters.", max=MAX_URL_LENGTH)
+        )
     if _AMBIGUOUS.search(url) or not url.isascii():
-        raise InvalidLivestreamUrl("The link has spaces or characters that are not allowed.")
+        raise InvalidLivestreamUrl(N_("The link has spaces or characters that are not allowed."))
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise InvalidLivestreamUrl("This is not a valid link.") from exc
+        raise InvalidLivestreamUrl(N_("This is not a valid link.")) from exc
     if parts.scheme.lower() != "https":
-        raise InvalidLivestreamUrl("The link must start with https://.")
+        raise InvalidLivestreamUrl(N_("The link must start with https://."))
     if "@" in parts.netloc or parts.username is not None or parts.password is not None:
-        raise InvalidLivestreamUrl("The link must not carry a user name or password.")
+        raise InvalidLivestreamUrl(N_("The link must not carry a user name or password."))
     if port not in (None, 443):
-        raise InvalidLivestreamUrl("The link must use the standard https port.")
+        raise InvalidLivestreamUrl(N_("The link must use the standard https port."))
     host = (parts.hostname or "").rstrip(".")
     if not _HOSTNAME.match(host):
-        raise InvalidLivestreamUrl("The link has no valid host name.")
+        raise InvalidLivestreamUrl(N_("The link has no valid host name."))
     if allowed is not None and host not in allowed and host.removeprefix("www.") not in allowed:
         names = ", ".join(sorted(allowed))
-        raise InvalidLivestreamUrl(f"A {platform} livestream link must be on {names}.")
+        raise InvalidLivestreamUrl(
+            Msg(
+                "A %(platform)s livestream link must be on %(hosts)s.",
+                platform=platform,
+                hosts=names,
+            )
+        )
     return url

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
+from marketplace.messages import N_, Msg
 from marketplace.models import (
     Livestream,
     LivestreamEvent,
@@ -68,12 +69,12 @@ def price_line(product: Product, variant: ProductVariant, livestream_id: str | N
     )
     if livestream is None:
         raise ValidationFailed.field(
-            "livestream_id", "Unknown livestream.", code="unknown_livestream"
+            "livestream_id", N_("Unknown livestream."), code="unknown_livestream"
         )
     if livestream.shop_id != product.shop_id:
         raise ValidationFailed.field(
             "livestream_id",
-            "This livestream belongs to another shop than the product.",
+            N_("This livestream belongs to another shop than the product."),
             code="livestream_of_another_shop",
         )
     return LinePrice(live_unit_price(livestream, product, variant), livestream.id)
@@ -105,7 +106,7 @@ def _find(livestream_id: str, *, lock: bool = False) -> Livestream | None:
 def _visible(livestream_id: str, user: User | None, *, lock: bool = False) -> Livestream:
     livestream = _find(livestream_id, lock=lock)
     if livestream is None or not can_see_shop(user, livestream.shop):
-        raise NotFound("No such livestream.", code="livestream_not_found")
+        raise NotFound(N_("No such livestream."), code="livestream_not_found")
     return livestream
 
 
@@ -119,7 +120,10 @@ def _owned(livestream_id: str, user: User, *, lock: bool = True) -> Livestream:
 def _open(livestream: Livestream) -> None:
     if livestream.status in CLOSED:
         raise Conflict(
-            f"This livestream is {livestream.status}: it can no longer be changed.",
+            Msg(
+                "This livestream is %(status)s: it can no longer be changed.",
+                status=status_word(livestream.status),
+            ),
             code="livestream_closed",
             details={"status": livestream.status},
         )
@@ -127,7 +131,7 @@ def _open(livestream: Livestream) -> None:
 
 def _active_shop(shop: Shop) -> None:
     if shop.status != "active":
-        raise Conflict("The shop is suspended.", code="shop_suspended")
+        raise Conflict(N_("The shop is suspended."), code="shop_suspended")
 
 
 def get_livestream(user: User | None, livestream_id: str) -> Livestream:
@@ -164,12 +168,12 @@ def _check_schedule(livestream: Livestream) -> None:
     if livestream.scheduled_end is not None and livestream.scheduled_end <= (
         livestream.scheduled_start
     ):
-        raise ValidationFailed.field("scheduled_end", "Must be after scheduled_start.")
+        raise ValidationFailed.field("scheduled_end", N_("Must be after scheduled_start."))
     if livestream.status == "scheduled" and (
         planned_end(livestream.scheduled_start, livestream.scheduled_end) <= utcnow()
     ):
         raise ValidationFailed.field(
-            "scheduled_start", "This session would already be over: give a later time."
+            "scheduled_start", N_("This session would already be over: give a later time.")
         )
 
 
@@ -177,7 +181,7 @@ def _check_url(livestream: Livestream) -> None:
     try:
         check_livestream_url(livestream.url, livestream.platform)
     except InvalidLivestreamUrl as exc:
-        raise ValidationFailed.field("url", str(exc)) from exc
+        raise ValidationFailed.field("url", exc.args[0]) from exc
 
 
 def _code_number(code: str) -> int:
@@ -215,7 +219,9 @@ def _set_features(livestream: Livestream, entries: list[dict]) -> None:
                 ]
             }
     if errors:
-        raise ValidationFailed("Some featured products are invalid.", details={"products": errors})
+        raise ValidationFailed(
+            N_("Some featured products are invalid."), details={"products": errors}
+        )
 
     existing = {feature.product_id: feature for feature in livestream.featured}
     next_number = max((_code_number(f.code) for f in livestream.featured), default=0) + 1
@@ -248,7 +254,7 @@ def _commit() -> None:
     except IntegrityError as exc:
         db.session.rollback()
         raise Conflict(
-            "The livestream was changed at the same time; try again.", code="edit_conflict"
+            N_("The livestream was changed at the same time; try again."), code="edit_conflict"
         ) from exc
 
 
@@ -305,7 +311,9 @@ def pin_product(user: User, livestream_id: str, product_id: str | None) -> Lives
         shown = {feature.product_id for feature in featured_products([livestream])[livestream.id]}
         if product_id not in shown:
             raise ValidationFailed.field(
-                "product_id", "Feature the product in this livestream first.", code="not_featured"
+                "product_id",
+                N_("Feature the product in this livestream first."),
+                code="not_featured",
             )
     livestream.pinned_product_id = product_id
     _commit()
@@ -351,12 +359,26 @@ def _apply_move(
     )
 
 
-MOVE_WORDS = {"start": "started", "end": "ended", "cancel": "cancelled"}
+IMPOSSIBLE = {
+    "start": N_("Only a scheduled livestream can be started; this one is %(status)s."),
+    "end": N_("Only a live livestream can be ended; this one is %(status)s."),
+    "cancel": N_("Only a scheduled livestream can be cancelled; this one is %(status)s."),
+}
+STATUS_WORDS = {
+    "scheduled": N_("scheduled"),
+    "live": N_("live"),
+    "ended": N_("ended"),
+    "cancelled": N_("cancelled"),
+}
+
+
+def status_word(status: str | None) -> Msg | None:
+    return Msg(STATUS_WORDS[status]) if status in STATUS_WORDS else status
 
 
 def _impossible(move: str, status: str | None) -> Conflict:
     return Conflict(
-        f"Only a {MOVES[move][0]} livestream can be {MOVE_WORDS[move]}; this one is {status}.",
+        Msg(IMPOSSIBLE[move], status=status_word(status)),
         code="invalid_transition",
         details={"status": status, "move": move, "allowed_from": MOVES[move][0]},
     )

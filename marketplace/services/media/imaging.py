@@ -22,6 +22,7 @@ import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from marketplace.errors import PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType
+from marketplace.messages import N_, Msg
 
 SNIFF_BYTES = 64
 IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
@@ -103,30 +104,38 @@ class ProcessedImage:
 
 def not_an_image(reason: str, code: str = "unsupported_media_type") -> UnsupportedMediaType:
     return UnsupportedMediaType(
-        "Upload a JPEG, PNG, WebP or HEIC image.", code=code, details={"file": [reason]}
+        N_("Upload a JPEG, PNG, WebP or HEIC image."), code=code, details={"file": [reason]}
     )
 
 
 def too_many_pixels(pixels: int, max_pixels: int) -> PayloadTooLarge:
     return PayloadTooLarge(
-        f"The image has {pixels} pixels; at most {max_pixels} are accepted.",
+        Msg(
+            "The image has %(pixels)s pixels; at most %(max)s are accepted.",
+            pixels=pixels,
+            max=max_pixels,
+        ),
         code="too_many_pixels",
-        details={"file": [f"at most {max_pixels} pixels"]},
+        details={"file": [Msg("at most %(max)s pixels", max=max_pixels)]},
     )
 
 
 def too_much_memory(needed: int, max_bytes: int) -> PayloadTooLarge:
     return PayloadTooLarge(
-        f"Decoding the image would take {needed // MB} MB of memory; "
-        f"at most {max_bytes // MB} MB are allowed.",
+        Msg(
+            "Decoding the image would take %(needed)s MB of memory; "
+            "at most %(max)s MB are allowed.",
+            needed=needed // MB,
+            max=max_bytes // MB,
+        ),
         code="too_many_pixels",
-        details={"file": [f"at most {max_bytes // MB} MB of pixels once decoded"]},
+        details={"file": [Msg("at most %(max)s MB of pixels once decoded", max=max_bytes // MB)]},
     )
 
 
 class DecoderBusy(ServiceUnavailable):
     code = "decoder_busy"
-    message = "The server is busy with other images; try again in a moment."
+    message = N_("The server is busy with other images; try again in a moment.")
 
 
 class DecodeSlots:
@@ -208,7 +217,7 @@ def open_checked(data: bytes, max_pixels: int, max_bytes: int) -> tuple[Image.Im
     415 or 413 otherwise. Nothing is decoded yet."""
     content_type = sniff(data[:SNIFF_BYTES])
     if content_type not in UPLOAD_TYPES:
-        raise not_an_image("not a JPEG, PNG, WebP or HEIC image")
+        raise not_an_image(N_("not a JPEG, PNG, WebP or HEIC image"))
     try:
         # Only the decoder the first bytes name: a file cannot pick another one.
         image = Image.open(BytesIO(data), formats=[UPLOAD_TYPES[content_type]])
@@ -216,17 +225,17 @@ def open_checked(data: bytes, max_pixels: int, max_bytes: int) -> tuple[Image.Im
         if pixels > max_pixels:
             raise too_many_pixels(pixels, max_pixels)
         if getattr(image, "n_frames", 1) > 1:
-            raise not_an_image("animated images are not accepted", code="animated_image")
+            raise not_an_image(N_("animated images are not accepted"), code="animated_image")
         stored_as = STORED_AS.get(content_type, content_type)
         cost = decode_cost(image, stored_as, upright_copy=_orientation(image, content_type) != 1)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise PayloadTooLarge(
-            "The image has too many pixels.",
+            N_("The image has too many pixels."),
             code="too_many_pixels",
-            details={"file": [f"at most {max_pixels} pixels"]},
+            details={"file": [Msg("at most %(max)s pixels", max=max_pixels)]},
         ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise not_an_image("the image is damaged or incomplete", code="damaged_image") from exc
+        raise not_an_image(N_("the image is damaged or incomplete"), code="damaged_image") from exc
     if cost > max_bytes:
         raise too_much_memory(cost, max_bytes)
     return image, stored_as
@@ -243,7 +252,7 @@ def load_upright(image: Image.Image, content_type: str, max_bytes: int) -> Image
                 raise too_much_memory(cost, max_bytes)
             image = ImageOps.exif_transpose(image)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise not_an_image("the image is damaged or incomplete", code="damaged_image") from exc
+        raise not_an_image(N_("the image is damaged or incomplete"), code="damaged_image") from exc
     return image
 
 

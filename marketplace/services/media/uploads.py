@@ -36,6 +36,7 @@ from marketplace.errors import (
     ValidationFailed,
 )
 from marketplace.extensions import db
+from marketplace.messages import N_, Msg
 from marketplace.models import Media, Product, ProductImage, User
 from marketplace.models.base import utcnow
 from marketplace.services.media.imaging import (
@@ -56,7 +57,7 @@ DEFAULT_UPLOAD_TTL_SECONDS = 3600
 
 class StorageUnavailable(ServiceUnavailable):
     code = "storage_unavailable"
-    message = "Media storage is not answering; try again in a moment."
+    message = N_("Media storage is not answering; try again in a moment.")
 
 
 def media_storage() -> Storage:
@@ -101,7 +102,8 @@ def _process_image(data: bytes) -> ProcessedImage:
 
 def _too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(
-        f"The file is larger than {limit} bytes.", details={"file": [f"at most {limit} bytes"]}
+        Msg("The file is larger than %(max)s bytes.", max=limit),
+        details={"file": [Msg("at most %(max)s bytes", max=limit)]},
     )
 
 
@@ -182,8 +184,12 @@ def _kind_of(content_type: str) -> str:
     if content_type in VIDEO_TYPES:
         return "video"
     raise UnsupportedMediaType(
-        "Direct uploads take JPEG, PNG or WebP images and MP4 or WebM videos.",
-        details={"content_type": ["one of " + ", ".join([*IMAGE_TYPES, *VIDEO_TYPES])]},
+        N_("Direct uploads take JPEG, PNG or WebP images and MP4 or WebM videos."),
+        details={
+            "content_type": [
+                Msg("one of %(choices)s", choices=", ".join([*IMAGE_TYPES, *VIDEO_TYPES]))
+            ]
+        },
     )
 
 
@@ -221,7 +227,7 @@ def get_own_media(user: User, media_id: str) -> Media:
     """The caller's own media; 404 for anyone else's (their existence is not revealed)."""
     media = db.session.get(Media, media_id)
     if media is None or media.owner_id != user.id:
-        raise NotFound("No such media.")
+        raise NotFound(N_("No such media."))
     return media
 
 
@@ -243,7 +249,9 @@ def complete_upload(user: User, media_id: str) -> Media:
     try:
         stored = storage.head(media.key)
         if stored is None:
-            raise Conflict("Nothing has been uploaded for this media yet.", code="upload_missing")
+            raise Conflict(
+                N_("Nothing has been uploaded for this media yet."), code="upload_missing"
+            )
         limit = _limit(media.kind)
         if stored.size > limit:
             _reject_stored(storage, media, _too_large(limit))
@@ -253,16 +261,16 @@ def complete_upload(user: User, media_id: str) -> Media:
                 storage,
                 media,
                 UnsupportedMediaType(
-                    f"The uploaded file is not {media.content_type}.",
+                    Msg("The uploaded file is not %(type)s.", type=media.content_type),
                     code="content_type_mismatch",
-                    details={"file": [f"expected {media.content_type}"]},
+                    details={"file": [Msg("expected %(type)s", type=media.content_type)]},
                 ),
             )
         if media.kind == "video":
             return _mark_ready(media, {"size": stored.size})
         return _complete_image(storage, media, limit)
     except ObjectNotFound as exc:
-        raise Conflict("The uploaded file disappeared.", code="upload_missing") from exc
+        raise Conflict(N_("The uploaded file disappeared."), code="upload_missing") from exc
     except StorageError as exc:
         raise StorageUnavailable() from exc
 
@@ -321,7 +329,7 @@ def owned_ready_images(
     ``owner_id`` may list several uploaders: a shop's owner and an officer helping by grant."""
     owners = [owner_id] if isinstance(owner_id, str) else list(owner_id)
     if len(set(ids)) != len(ids):
-        raise ValidationFailed.field(field, "An image may appear only once.")
+        raise ValidationFailed.field(field, N_("An image may appear only once."))
     if not ids:
         return []
     stmt = sa.select(Media).where(
@@ -335,8 +343,10 @@ def owned_ready_images(
     missing = [i for i in ids if i not in found]
     if missing:
         raise ValidationFailed(
-            f"{field}: not your own ready images: {', '.join(missing)}",
-            details={field: [f"not your own ready image: {i}" for i in missing]},
+            Msg(
+                "%(field)s: not your own ready images: %(ids)s", field=field, ids=", ".join(missing)
+            ),
+            details={field: [Msg("not your own ready image: %(id)s", id=i) for i in missing]},
         )
     return [found[i] for i in ids]
 
@@ -416,7 +426,7 @@ def receive_local_upload(form: dict[str, str], stream: BinaryIO, size: int) -> N
 
     storage = media_storage()
     if not isinstance(storage, LocalStorage):
-        raise NotFound("Uploads go straight to the storage service.")
+        raise NotFound(N_("Uploads go straight to the storage service."))
     try:
         policy = storage.check_upload(form, size)
     except UploadRefused as refused:
@@ -430,7 +440,7 @@ def receive_local_upload(form: dict[str, str], stream: BinaryIO, size: int) -> N
         sa.select(Media.id).where(Media.key == policy.key, Media.status == "pending")
     )
     if pending is None:
-        raise Conflict("This upload is already complete.", code="upload_closed")
+        raise Conflict(N_("This upload is already complete."), code="upload_closed")
     try:
         storage.save(policy.key, stream, policy.content_type)
     except StorageError as exc:

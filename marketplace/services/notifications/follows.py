@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from marketplace.errors import NotFound
 from marketplace.extensions import db
+from marketplace.messages import N_
 from marketplace.models import Shop, ShopFollow, User
 from marketplace.pagination import SortKey, keyset_page
 from marketplace.services.catalog.shops import find_shop, shop_for
@@ -34,13 +35,13 @@ def unfollow(user: User, shop_ref: str) -> None:
     """Stop following a shop; 404 only for a shop the user neither follows nor may see."""
     shop = find_shop(shop_ref)
     if shop is None:
-        raise NotFound("No such shop.", code="shop_not_found")
+        raise NotFound(N_("No such shop."), code="shop_not_found")
     removed = db.session.execute(
         sa.delete(ShopFollow).where(ShopFollow.user_id == user.id, ShopFollow.shop_id == shop.id)
     ).rowcount
     if not removed and not can_see_shop(user, shop):
         db.session.rollback()
-        raise NotFound("No such shop.", code="shop_not_found")
+        raise NotFound(N_("No such shop."), code="shop_not_found")
     db.session.commit()
 
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from marketplace.adapters.payments import vietqr
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
+from marketplace.messages import N_, Msg
 from marketplace.models import Shop, ShopBankAccount
 from marketplace.services.text import fold
 
@@ -36,7 +37,7 @@ def bank_account_name(raw: str) -> str:
 
 def _invalid(field: str, message: str, code: str = "validation_error") -> ValidationFailed:
     return ValidationFailed(
-        f"bank_account.{field}: {message}",
+        Msg("%(field)s: %(message)s", field="bank_account." + field, message=message),
         code=code,
         details={"bank_account": {field: [message]}},
     )
@@ -47,13 +48,18 @@ def checked_account(data: dict) -> dict:
     separators, the name upper case without diacritics."""
     bank_bin = (data.get("bank_bin") or "").strip()
     if vietqr.find_bank(bank_bin) is None:
-        raise _invalid("bank_bin", "Not the BIN of a bank in Napas's VietQR list.", "unknown_bank")
+        raise _invalid(
+            "bank_bin", N_("Not the BIN of a bank in Napas's VietQR list."), "unknown_bank"
+        )
     number = normalise_account_number(data.get("account_number") or "")
     if not ACCOUNT_NUMBER.fullmatch(number):
-        raise _invalid("account_number", "4 to 24 digits (or letters), as the bank prints it.")
+        raise _invalid("account_number", N_("4 to 24 digits (or letters), as the bank prints it."))
     name = bank_account_name(data.get("account_name") or "")
     if not name or len(name) > ACCOUNT_NAME_MAX:
-        raise _invalid("account_name", f"1 to {ACCOUNT_NAME_MAX} letters, as the bank prints it.")
+        raise _invalid(
+            "account_name",
+            Msg("1 to %(max)s letters, as the bank prints it.", max=ACCOUNT_NAME_MAX),
+        )
     return {"bank_bin": bank_bin, "account_number": number, "account_name": name}
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 import marketplace.metrics as metrics
 from marketplace.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable
 from marketplace.extensions import db
+from marketplace.messages import N_
 from marketplace.models import BankTransaction, Order, Shop, ShopBankAccount, User
 from marketplace.pagination import SortKey, keyset_page
 from marketplace.services.orders import bank_transfer
@@ -63,7 +64,7 @@ def verify_signature(payload: bytes, signature: str | None) -> None:
     secret = current_app.config.get("BANK_WEBHOOK_SECRET")
     if not secret:
         raise ServiceUnavailable(
-            "The bank feed is not configured.", code="bank_webhook_unconfigured"
+            N_("The bank feed is not configured."), code="bank_webhook_unconfigured"
         )
     expected = hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
     given = (signature or "").strip()
@@ -71,7 +72,9 @@ def verify_signature(payload: bytes, signature: str | None) -> None:
         given.lower().startswith(SIGNATURE_SCHEME)
         and hmac.compare_digest(given[len(SIGNATURE_SCHEME) :].lower().encode(), expected.encode())
     ):
-        raise BadRequest("The X-Signature header is missing or wrong.", code="invalid_signature")
+        raise BadRequest(
+            N_("The X-Signature header is missing or wrong."), code="invalid_signature"
+        )
 
 
 def apply_credits(credits: list[ReportedCredit]) -> dict[str, int]:
@@ -221,7 +224,7 @@ def list_unmatched(
         owned = sa.select(Shop.id).where(Shop.owner_id == user.id)
         if db.session.scalar(sa.select(sa.exists(owned))) is False:
             raise Forbidden(
-                "Only shop owners and the trade office see bank transactions.",
+                N_("Only shop owners and the trade office see bank transactions."),
                 code="not_shop_owner",
             )
         accounts = sa.select(ShopBankAccount.account_number).where(
@@ -237,10 +240,10 @@ def list_unmatched(
     else:
         found = find_shop(shop)
         if found is None or not (owns(user, found) or is_staff(user) or found.status == "active"):
-            raise NotFound("No such shop.", code="shop_not_found")
+            raise NotFound(N_("No such shop."), code="shop_not_found")
         if not (owns(user, found) or is_staff(user)):
             raise Forbidden(
-                "Only the shop's owner sees its bank transactions.", code="not_shop_owner"
+                N_("Only the shop's owner sees its bank transactions."), code="not_shop_owner"
             )
         mine = BankTransaction.shop_id == found.id
         if found.bank_account is not None:

@@ -21,6 +21,7 @@ from flask import current_app
 from marketplace.adapters.payments import vietqr
 from marketplace.errors import Forbidden, NotFound, ValidationFailed
 from marketplace.extensions import db
+from marketplace.messages import N_, Msg
 from marketplace.models import Checkout, Order, PaymentTransaction, ShopBankAccount, User
 from marketplace.services.orders.lifecycle import OWNER, get_order, move_order, parties_of
 
@@ -139,12 +140,16 @@ def mark_paid(order_id: str, user: User, *, note: str | None = None) -> Order:
     """
     order = get_order(order_id, user)
     if OWNER not in parties_of(order, user):
-        raise Forbidden("Only the shop's owner says the money arrived.", code="not_shop_owner")
+        raise Forbidden(N_("Only the shop's owner says the money arrived."), code="not_shop_owner")
     if order.payment_method != METHOD:
         raise ValidationFailed(
-            "Only a bank-transfer order is marked paid by its shop.",
+            N_("Only a bank-transfer order is marked paid by its shop."),
             code="not_bank_transfer",
-            details={"payment_method": [f"This order is paid by {order.payment_method}."]},
+            details={
+                "payment_method": [
+                    Msg("This order is paid by %(method)s.", method=order.payment_method)
+                ]
+            },
         )
     move_order(order, "mark_paid", user, note or "transfer_seen_by_shop")
     record_payment(order, order.total, provider_ref=None)
@@ -158,6 +163,6 @@ def qr_image(order_id: str, user: User, kind: str) -> bytes:
     shop's owner (404 to anyone else, and for an order with nothing to pay by transfer)."""
     order = get_order(order_id, user)
     if not instructions_still_useful(order):
-        raise NotFound("This order has no bank-transfer instructions.", code="no_qr_code")
+        raise NotFound(N_("This order has no bank-transfer instructions."), code="no_qr_code")
     payload = order.payment_instructions["qr_payload"]
     return vietqr.png(payload) if kind == "png" else vietqr.svg(payload)

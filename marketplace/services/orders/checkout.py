@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 import marketplace.metrics as metrics
 from marketplace.errors import DomainError, NotFound, ValidationFailed
 from marketplace.extensions import db
+from marketplace.messages import N_, Msg
 from marketplace.models import Checkout, Order, Shop, User
 from marketplace.services import places
 from marketplace.services.notifications import events as notifications
@@ -40,7 +41,7 @@ RESOURCE_TYPE = "checkout"
 
 
 class PaymentMethodUnavailable(ValidationFailed):
-    code, message = "payment_method_unavailable", "This payment method is not available."
+    code, message = "payment_method_unavailable", N_("This payment method is not available.")
 
 
 def payment_methods_for(shipping_address: dict, shops: Iterable[Shop]) -> list[str]:
@@ -87,16 +88,22 @@ def require_payment_method(
     if payment_method in methods:
         return methods
     if payment_method == "cod" and address["country"] != places.VIETNAM:
-        reason = "Cash on delivery is only available within Vietnam."
+        reason = N_("Cash on delivery is only available within Vietnam.")
     elif payment_method == "stripe":
-        reason = "Card payments are not available."
+        reason = N_("Card payments are not available.")
     elif payment_method == bank_transfer.METHOD:
-        reason = "Bank transfer is not available: a shop of this checkout has no bank account."
+        reason = N_("Bank transfer is not available: a shop of this checkout has no bank account.")
     else:
-        reason = f"{payment_method} is not available for this checkout."
-    choices = ", ".join(methods) or "none"
+        reason = Msg("%(method)s is not available for this checkout.", method=payment_method)
+    choices = ", ".join(methods) or Msg(N_("none"))
+    reason = reason if isinstance(reason, Msg) else Msg(reason)
     raise PaymentMethodUnavailable(
-        reason, details={"payment_method": [f"{reason} Choose one of: {choices}."]}
+        reason,
+        details={
+            "payment_method": [
+                Msg("%(reason)s Choose one of: %(choices)s.", reason=reason, choices=choices)
+            ]
+        },
     )
 
 
@@ -324,5 +331,5 @@ def get_checkout(checkout_id: str, user: User) -> Checkout:
     """A checkout, to its buyer only (404 to anyone else)."""
     checkout = load_checkout(checkout_id)
     if checkout is None or checkout.buyer_id != user.id:
-        raise NotFound("No such checkout.")
+        raise NotFound(N_("No such checkout."))
     return checkout

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.errors import Conflict
 from marketplace.extensions import db
+from marketplace.messages import N_
 from marketplace.models import IdempotencyKey
 from marketplace.models.base import new_id, utcnow
 
@@ -164,7 +165,7 @@ def claim(user_id: str, key: str, request_fingerprint: str) -> Claim:
     db.session.rollback()
     if first is not None and first.fingerprint != request_fingerprint:
         raise Conflict(
-            "This Idempotency-Key was already used with another request.",
+            N_("This Idempotency-Key was already used with another request."),
             code="idempotency_key_reused",
         )
     if first is not None and first.response_status is None and first.resource_type is not None:
@@ -181,7 +182,7 @@ def claim(user_id: str, key: str, request_fingerprint: str) -> Claim:
 
 def _in_progress() -> Conflict:
     return Conflict(
-        "A request with this Idempotency-Key is still being processed.",
+        N_("A request with this Idempotency-Key is still being processed."),
         code="request_in_progress",
     )
 

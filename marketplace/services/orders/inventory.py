@@ -17,6 +17,7 @@ import sqlalchemy as sa
 import marketplace.metrics as metrics
 from marketplace.errors import Conflict
 from marketplace.extensions import db
+from marketplace.messages import N_
 from marketplace.models import ProductVariant
 
 _variants = ProductVariant.__table__
@@ -46,7 +47,7 @@ class StockRequest:
 
 
 class OutOfStock(Conflict):
-    code, message = "out_of_stock", "Some items are out of stock."
+    code, message = "out_of_stock", N_("Some items are out of stock.")
 
 
 def _totals(requests: Iterable[StockRequest]) -> dict[str, int]:

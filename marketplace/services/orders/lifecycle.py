@@ -20,6 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.extensions import db
+from marketplace.messages import N_, Msg
 from marketplace.models import (
     Checkout,
     Order,
@@ -73,8 +74,33 @@ MOVES: dict[str, Move] = {
 }
 
 
+# Why a party may not make a move, and the statuses as words, for the messages.
+NOT_ALLOWED = {
+    "pay": N_("You may not pay this order."),
+    "mark_paid": N_("You may not mark_paid this order."),
+    "confirm": N_("You may not confirm this order."),
+    "ship": N_("You may not ship this order."),
+    "deliver": N_("You may not deliver this order."),
+    "cancel": N_("You may not cancel this order."),
+    "return": N_("You may not return this order."),
+}
+STATUS_WORDS = {
+    "pending_payment": N_("pending payment"),
+    "placed": N_("placed"),
+    "confirmed": N_("confirmed"),
+    "shipped": N_("shipped"),
+    "delivered": N_("delivered"),
+    "cancelled": N_("cancelled"),
+    "returned": N_("returned"),
+}
+
+
+def status_word(status: str) -> Msg:
+    return Msg(STATUS_WORDS.get(status, status.replace("_", " ")))
+
+
 class InvalidTransition(Conflict):
-    code, message = "invalid_transition", "The order cannot make this move from its status."
+    code, message = "invalid_transition", N_("The order cannot make this move from its status.")
 
 
 # ---------------------------------------------------------------- building
@@ -356,7 +382,7 @@ def get_order(order_id: str, user: User) -> Order:
     """The order, to its buyer and its shop's owner only (404 to anyone else)."""
     order = db.session.scalar(with_details(sa.select(Order).where(Order.id == order_id)))
     if order is None or not parties_of(order, user):
-        raise NotFound("No such order.")
+        raise NotFound(N_("No such order."))
     return order
 
 
@@ -373,17 +399,19 @@ def list_orders(
     limit: int,
     cursor: str | None = None,
 ) -> tuple[list[Order], str | None]:
-    """The buyer's own orders, or (``shop``) a shop's orders to its owner; newest first."""
+    """The caller's orders, newest first: those they bought and those of every shop they own;
+    with ``shop``, that shop's orders (to its owner only)."""
     stmt = with_details(sa.select(Order))
     if shop is None:
-        stmt = stmt.where(Order.buyer_id == user.id)
+        owned = sa.select(Shop.id).where(Shop.owner_id == user.id)
+        stmt = stmt.where(sa.or_(Order.buyer_id == user.id, Order.shop_id.in_(owned)))
         scope = f"orders:buyer:{user.id}"
     else:
         found = find_shop(shop)
         if found is None or (found.owner_id != user.id and found.status != "active"):
-            raise NotFound("No such shop.")
+            raise NotFound(N_("No such shop."))
         if found.owner_id != user.id:
-            raise Forbidden("Only the shop's owner sees its orders.", code="not_shop_owner")
+            raise Forbidden(N_("Only the shop's owner sees its orders."), code="not_shop_owner")
         stmt = stmt.where(Order.shop_id == found.id)
         scope = f"orders:shop:{found.id}"
     if status:
@@ -414,11 +442,15 @@ def move_order(order: Order, action: str, actor: User | None, reason: str | None
     move = MOVES[action]
     parties = parties_of(order, actor)
     if not parties & move.parties:
-        raise Forbidden(f"You may not {action} this order.", code="not_allowed")
+        raise Forbidden(Msg(NOT_ALLOWED[action]), code="not_allowed")
     current = order.status
     if not parties & move.sources.get(current, frozenset()):
         raise InvalidTransition(
-            f"A {current.replace('_', ' ')} order cannot be moved to {move.to}.",
+            Msg(
+                "A %(status)s order cannot be moved to %(target)s.",
+                status=status_word(current),
+                target=status_word(move.to),
+            ),
             details={"status": current, "action": action},
         )
     now = utcnow()
@@ -430,7 +462,7 @@ def move_order(order: Order, action: str, actor: User | None, reason: str | None
     ).rowcount
     if moved != 1:
         raise InvalidTransition(
-            "The order changed meanwhile; reload it.", details={"action": action}
+            N_("The order changed meanwhile; reload it."), details={"action": action}
         )
     set_committed_value(order, "status", move.to)
     set_committed_value(order, "updated_at", now)

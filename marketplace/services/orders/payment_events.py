@@ -19,6 +19,7 @@ import marketplace.metrics as metrics
 from marketplace.adapters.payments.base import InvalidWebhook, ProviderEvent
 from marketplace.errors import BadRequest, ServiceUnavailable
 from marketplace.extensions import db
+from marketplace.messages import N_
 from marketplace.models import Checkout, Order, PaymentTransaction, ProcessedEvent
 from marketplace.models.base import utcnow
 from marketplace.services.orders.payments import REFUND_FAILURES, apply_payment, settle_refunds
@@ -36,13 +37,13 @@ def handle_stripe_webhook(payload: bytes, signature: str | None) -> str:
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not secret:
         raise ServiceUnavailable(
-            "Stripe webhooks are not configured.", code="payments_not_configured"
+            N_("Stripe webhooks are not configured."), code="payments_not_configured"
         )
     try:
         event = verify_webhook(payload, signature, secret)
     except InvalidWebhook as exc:
         raise BadRequest(
-            "The webhook signature is missing, wrong or too old.", code="invalid_signature"
+            N_("The webhook signature is missing, wrong or too old."), code="invalid_signature"
         ) from exc
     outcome, refunds = _apply_once(event)
     metrics.payment(

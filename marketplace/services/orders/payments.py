@@ -22,6 +22,7 @@ from marketplace.adapters.payments.base import (
 )
 from marketplace.errors import ServiceUnavailable, ValidationFailed
 from marketplace.extensions import db
+from marketplace.messages import N_, Msg
 from marketplace.models import Checkout, Order, OrderEvent, OrderLine, PaymentTransaction
 from marketplace.models.base import new_id, utcnow
 from marketplace.services.orders.inventory import return_stock
@@ -41,7 +42,7 @@ _gateway_lock = threading.Lock()
 
 class PaymentProviderUnavailable(ServiceUnavailable):
     code = "payment_provider_unavailable"
-    message = "The payment provider cannot be reached; nothing was charged. Try again shortly."
+    message = N_("The payment provider cannot be reached; nothing was charged. Try again shortly.")
 
 
 # ---------------------------------------------------------------- configuration
@@ -101,7 +102,7 @@ def start_card_payment(checkout_id: str, amount: int, currency: str) -> None:
         if isinstance(exc, ProviderUnavailable):
             raise PaymentProviderUnavailable() from exc
         raise ValidationFailed(
-            f"The payment provider refused this payment: {exc}",
+            Msg("The payment provider refused this payment: %(reason)s", reason=str(exc)),
             code="payment_rejected",
             details={"payment_method": [str(exc)]},
         ) from exc

@@ -10,17 +10,18 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
+from marketplace.messages import N_
 from marketplace.models import Product, ProductVariant, Shop
 from marketplace.services.livestreams import sessions as livestreams
 from marketplace.services.orders.lifecycle import PricedLine, ProductOnSale, VariantOnSale
 
 
 class ProductUnavailable(Conflict):
-    code, message = "product_unavailable", "Some items can no longer be bought."
+    code, message = "product_unavailable", N_("Some items can no longer be bought.")
 
 
 class PriceChanged(Conflict):
-    code, message = "price_changed", "Some prices changed; check the current prices."
+    code, message = "price_changed", N_("Some prices changed; check the current prices.")
 
 
 class _LineErrors:
@@ -39,7 +40,7 @@ class _LineErrors:
             return
         code = self.codes.pop() if len(self.codes) == 1 else "validation_error"
         raise ValidationFailed(
-            "Some items are invalid.", code=code, details={"items": self.details}
+            N_("Some items are invalid."), code=code, details={"items": self.details}
         )
 
 

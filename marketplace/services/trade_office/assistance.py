@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.errors import Conflict, Forbidden, NotFound
 from marketplace.extensions import db
+from marketplace.messages import N_
 from marketplace.models import (
     AssistanceGrant,
     Livestream,
@@ -86,12 +87,12 @@ def open_grant(officer: User, shop_ref: str, consent_note: str) -> AssistanceGra
     current = open_grant_of(shop.id, now)
     if current is not None:
         raise Conflict(
-            "This shop already has an open assistance grant.",
+            N_("This shop already has an open assistance grant."),
             code="assistance_open",
             details={"grant_id": current.id, "expires_at": current.expires_at.isoformat()},
         )
     if owns(officer, shop):
-        raise Conflict("An officer cannot assist their own shop.", code="own_shop")
+        raise Conflict(N_("An officer cannot assist their own shop."), code="own_shop")
     grant = AssistanceGrant(
         shop=shop,
         shop_id=shop.id,
@@ -121,7 +122,7 @@ def end_grant(user: User, shop_ref: str) -> AssistanceGrant:
     shop = find_shop(shop_ref)
     if not (is_staff(user) or owns(user, shop)):
         raise Forbidden(
-            "Only the trade office or the shop's owner may end its assistance.",
+            N_("Only the trade office or the shop's owner may end its assistance."),
             code="not_shop_owner",
         )
     grant = db.session.scalar(
@@ -131,7 +132,7 @@ def end_grant(user: User, shop_ref: str) -> AssistanceGrant:
         .limit(1)
     )
     if grant is None:
-        raise NotFound("This shop has no open assistance grant.", code="assistance_not_found")
+        raise NotFound(N_("This shop has no open assistance grant."), code="assistance_not_found")
     grant.ended_at = utcnow()
     grant.ended_by_id = user.id
     audit.record(user, "assistance.end", "shop", shop.id, details={"grant_id": grant.id})

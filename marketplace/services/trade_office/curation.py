@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
+from marketplace.messages import N_, Msg
 from marketplace.models import Collection, CollectionItem, Product, ProductImage, User
 from marketplace.models.base import utcnow
 from marketplace.pagination import SortKey, keyset_page
@@ -56,7 +57,7 @@ def find_collection(ref: str) -> Collection:
         sa.select(Collection).where(sa.or_(Collection.id == ref, Collection.slug == ref))
     )
     if collection is None:
-        raise NotFound("No such collection.")
+        raise NotFound(N_("No such collection."))
     return collection
 
 
@@ -106,7 +107,7 @@ def list_collections(*, limit: int, cursor: str | None) -> tuple[list[Collection
 def _check_products(product_ids: list[str]) -> None:
     """Every id names a product the office may curate (not a draft or archived one)."""
     if len(set(product_ids)) != len(product_ids):
-        raise ValidationFailed.field("product_ids", "A product is listed twice.")
+        raise ValidationFailed.field("product_ids", N_("A product is listed twice."))
     found = set(
         db.session.scalars(
             sa.select(Product.id).where(
@@ -116,7 +117,9 @@ def _check_products(product_ids: list[str]) -> None:
     )
     unknown = [product_id for product_id in product_ids if product_id not in found]
     if unknown:
-        raise ValidationFailed.field("product_ids", f"No such product: {', '.join(unknown)}")
+        raise ValidationFailed.field(
+            "product_ids", Msg("No such product: %(ids)s", ids=", ".join(unknown))
+        )
 
 
 def _set_products(collection: Collection, product_ids: list[str]) -> None:
@@ -150,9 +153,9 @@ def _free_slug(title: str) -> str:
 
 def _slug_taken(slug: str) -> Conflict:
     return Conflict(
-        f"The slug {slug!r} is already used by another collection.",
+        Msg("The slug %(slug)s is already used by another collection.", slug=repr(slug)),
         code="slug_taken",
-        details={"slug": ["Already taken."]},
+        details={"slug": [N_("Already taken.")]},
     )
 
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from marketplace.errors import Conflict, NotFound
 from marketplace.extensions import db
+from marketplace.messages import N_
 from marketplace.models import Product, Shop, User
 from marketplace.models.base import utcnow
 from marketplace.services.catalog import shops
@@ -22,14 +23,14 @@ def find_shop(ref: str) -> Shop:
     """A shop by id or slug, whatever its status; 404 when there is none."""
     shop = shops.find_shop(ref)
     if shop is None:
-        raise NotFound("No such shop.", code="shop_not_found")
+        raise NotFound(N_("No such shop."), code="shop_not_found")
     return shop
 
 
 def find_product(product_id: str) -> Product:
     product = db.session.get(Product, product_id)
     if product is None:
-        raise NotFound("No such product.")
+        raise NotFound(N_("No such product."))
     return product
 
 
@@ -52,7 +53,7 @@ def suspend_shop(officer: User, shop_ref: str, reason: str) -> Shop:
         Shop,
         shop,
         Shop.status == "active",
-        Conflict("The shop is already suspended.", code="already_suspended"),
+        Conflict(N_("The shop is already suspended."), code="already_suspended"),
         status="suspended",
         suspension_reason=reason,
     )
@@ -68,7 +69,7 @@ def reinstate_shop(officer: User, shop_ref: str, reason: str | None = None) -> S
         Shop,
         shop,
         Shop.status == "suspended",
-        Conflict("The shop is not suspended.", code="not_suspended"),
+        Conflict(N_("The shop is not suspended."), code="not_suspended"),
         status="active",
         suspension_reason=None,
     )
@@ -96,7 +97,7 @@ def suspend_product(officer: User, product_id: str, reason: str) -> Product:
         Product,
         product,
         Product.status != "suspended",
-        Conflict("The product is already suspended.", code="already_suspended"),
+        Conflict(N_("The product is already suspended."), code="already_suspended"),
         status="suspended",
         status_before_suspension=Product.status,
         suspension_reason=reason,
@@ -120,7 +121,7 @@ def reinstate_product(officer: User, product_id: str, reason: str | None = None)
         Product,
         product,
         Product.status == "suspended",
-        Conflict("The product is not suspended.", code="not_suspended"),
+        Conflict(N_("The product is not suspended."), code="not_suspended"),
         status=sa.func.coalesce(Product.status_before_suspension, "draft"),
         status_before_suspension=None,
         suspension_reason=None,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
+from marketplace.messages import N_, Msg
 from marketplace.models import Media, OcopApplication, OcopCertificate, Product, Shop, User
 from marketplace.models.base import utcnow
 from marketplace.pagination import SortKey, keyset_page
@@ -68,7 +69,7 @@ def _owned_product(user: User, product_id: str) -> Product:
     """The caller's own product; 404 when it is gone or hidden from them, 403 when not theirs."""
     product = db.session.get(Product, product_id)
     if product is None or product.status == "archived" or not can_see_product(user, product):
-        raise NotFound("No such product.")
+        raise NotFound(N_("No such product."))
     require_shop_owner(user, product.shop)
     return product
 
@@ -78,7 +79,7 @@ def _evidence(user: User, media_ids: list[str]) -> list[Media]:
     if not media_ids:
         return []
     if len(set(media_ids)) != len(media_ids):
-        raise ValidationFailed.field("evidence_media_ids", "An image is listed twice.")
+        raise ValidationFailed.field("evidence_media_ids", N_("An image is listed twice."))
     found = {
         media.id: media
         for media in db.session.scalars(sa.select(Media).where(Media.id.in_(media_ids)))
@@ -92,9 +93,9 @@ def _evidence(user: User, media_ids: list[str]) -> list[Media]:
         or media.kind != "image"
     ]
     if unusable:
-        message = f"Not one of your ready images: {', '.join(unusable)}"
+        message = Msg("Not one of your ready images: %(ids)s", ids=", ".join(unusable))
         raise ValidationFailed(
-            "Evidence must be your own uploaded images.",
+            N_("Evidence must be your own uploaded images."),
             details={"evidence_media_ids": [message]},
         )
     return [found[media_id] for media_id in media_ids]
@@ -102,7 +103,7 @@ def _evidence(user: User, media_ids: list[str]) -> list[Media]:
 
 def _pending_conflict() -> Conflict:
     return Conflict(
-        "This product already has an application waiting for review.",
+        N_("This product already has an application waiting for review."),
         code="application_pending",
     )
 
@@ -153,7 +154,7 @@ def get_application(user: User, application_id: str) -> OcopApplication:
         OcopApplication, application_id, options=[selectinload(OcopApplication.evidence)]
     )
     if application is None or not (user.is_staff or application.product.shop.owner_id == user.id):
-        raise NotFound("No such application.")
+        raise NotFound(N_("No such application."))
     return application
 
 
@@ -161,7 +162,10 @@ def list_applications(
     *, status: str | None, product_id: str | None, limit: int, cursor: str | None
 ) -> tuple[list[OcopApplication], str | None]:
     """Applications oldest first (a review queue), with their evidence; two queries per page."""
-    stmt = sa.select(OcopApplication).options(selectinload(OcopApplication.evidence))
+    stmt = sa.select(OcopApplication).options(
+        selectinload(OcopApplication.evidence),
+        selectinload(OcopApplication.product).selectinload(Product.shop),
+    )
     if status:
         stmt = stmt.where(OcopApplication.status == status)
     if product_id:
@@ -183,7 +187,7 @@ def product_applications(
     """A product's applications, for its owner and the trade office; 404 for anyone else."""
     product = db.session.get(Product, product_id)
     if product is None or not (user.is_staff or product.shop.owner_id == user.id):
-        raise NotFound("No such product.")
+        raise NotFound(N_("No such product."))
     return list_applications(status=status, product_id=product_id, limit=limit, cursor=cursor)
 
 
@@ -191,7 +195,7 @@ def _close_pending(application_id: str, officer: User, **values) -> OcopApplicat
     """Move a pending application to its verdict with one guarded UPDATE; 409 if not pending."""
     application = db.session.get(OcopApplication, application_id)
     if application is None:
-        raise NotFound("No such application.")
+        raise NotFound(N_("No such application."))
     moved = db.session.execute(
         sa.update(OcopApplication)
         .where(OcopApplication.id == application_id, OcopApplication.status == "pending")
@@ -201,7 +205,8 @@ def _close_pending(application_id: str, officer: User, **values) -> OcopApplicat
     db.session.refresh(application)
     if moved.rowcount != 1:
         raise Conflict(
-            f"The application is already {application.status}.", code="application_not_pending"
+            Msg("The application is already %(status)s.", status=Msg(application.status)),
+            code="application_not_pending",
         )
     return application
 
