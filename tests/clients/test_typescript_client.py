@@ -10,6 +10,7 @@ without them this test fails, it does not skip.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import shutil
@@ -55,13 +56,18 @@ def node_modules() -> Path:
     npm = shutil.which("npm")
     assert shutil.which("node") and npm, "node and npm are needed (Node.js 20 or later)"
     lock = (HERE / "package-lock.json").read_bytes()
-    home = HERE / ".cache" / hashlib.sha256(lock).hexdigest()[:16]
-    if not (home / "node_modules" / ".bin" / "tsc").exists():
-        shutil.rmtree(home, ignore_errors=True)
-        home.mkdir(parents=True)
-        for name in ("package.json", "package-lock.json"):
-            shutil.copy(HERE / name, home / name)
-        run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], home, timeout=600)
+    cache = HERE / ".cache"
+    cache.mkdir(exist_ok=True)
+    home = cache / hashlib.sha256(lock).hexdigest()[:16]
+    # CI runs the SQLite and PostgreSQL suites side by side: one installs, the other waits.
+    with (cache / ".lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        if not (home / "node_modules" / ".bin" / "tsc").exists():
+            shutil.rmtree(home, ignore_errors=True)
+            home.mkdir(parents=True)
+            for name in ("package.json", "package-lock.json"):
+                shutil.copy(HERE / name, home / name)
+            run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], home, timeout=600)
     return home / "node_modules"
 
 
