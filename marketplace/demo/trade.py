@@ -47,6 +47,7 @@ from marketplace.models.base import utcnow
 from marketplace.schemas.livestreams import ClaimRequestSchema, LivestreamCreateSchema
 from marketplace.schemas.orders import CheckoutRequestSchema
 from marketplace.schemas.trade_office import ApplicationCreateSchema
+from marketplace.services import places
 from marketplace.services.livestreams import claims as livestream_claims
 from marketplace.services.livestreams import sessions as livestreams
 from marketplace.services.orders import actions, checkout
@@ -141,8 +142,8 @@ def _start_time(starts: int | tuple[int, int, int], now: datetime) -> datetime:
     if isinstance(starts, int):
         return now + timedelta(minutes=starts)
     days, hour, minute = starts
-    today = now.astimezone(ocop.LOCAL_TZ).date()
-    return datetime.combine(today + timedelta(days=days), time(hour, minute), ocop.LOCAL_TZ)
+    today = now.astimezone(places.LOCAL_TZ).date()
+    return datetime.combine(today + timedelta(days=days), time(hour, minute), places.LOCAL_TZ)
 
 
 def _livestream(world: DemoWorld, key: str) -> Livestream | None:
@@ -293,7 +294,7 @@ def backdate_checkout(checkout_id: str, days_ago: int, position: int) -> None:
     step before it by MOVE_DELAYS, in the order they were made, and nothing lands after now."""
     hour, minute = ORDER_TIMES[position % len(ORDER_TIMES)]
     day = ocop.local_today() - timedelta(days=days_ago)
-    placed_at = datetime.combine(day, time(hour, minute), ocop.LOCAL_TZ).astimezone(UTC)
+    placed_at = datetime.combine(day, time(hour, minute), places.LOCAL_TZ).astimezone(UTC)
     # Not every parcel takes the same time: some checkouts' moves take a quarter or half longer.
     stretch = 1 + (position % 3) / 4
     delays = {

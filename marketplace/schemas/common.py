@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from marketplace.messages import N_
 from marketplace.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from marketplace.services.phones import InvalidPhone, normalise_phone
+from marketplace.services.places import LOCAL_TZ
 from marketplace.services.text import normalise_email
 
 
@@ -37,9 +36,6 @@ def drop_nulls(data, *names: str):
     return {key: value for key, value in data.items() if not (key in names and value is None)}
 
 
-LOCAL_TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
 class Timestamp(fields.AwareDateTime):
     """ISO 8601; a time typed without an offset is read in Asia/Ho_Chi_Minh (UTC+07:00).
 
@@ -51,7 +47,7 @@ class Timestamp(fields.AwareDateTime):
             "metadata",
             {"description": "ISO 8601; without an offset it is read in Asia/Ho_Chi_Minh"},
         )
-        super().__init__(format="iso", default_timezone=LOCAL_TIMEZONE, **kwargs)
+        super().__init__(format="iso", default_timezone=LOCAL_TZ, **kwargs)
 
 
 class ErrorBody(Schema):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
@@ -12,9 +11,8 @@ from marketplace.errors import BadRequest, ValidationFailed
 from marketplace.messages import N_
 from marketplace.schemas.common import PaginationArgs, Timestamp
 from marketplace.services.orders.bank_feed import ReportedCredit
+from marketplace.services.places import LOCAL_TZ
 
-# Bank feeds report local time when they give no offset.
-_BANK_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 _AMOUNT_MAX = 10**15
 
 
@@ -38,7 +36,8 @@ def _bank_time(raw: str | None) -> datetime | None:
         moment = datetime.fromisoformat(raw.strip())
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=_BANK_TIME)
+    # Bank feeds report local time when they give no offset.
+    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
 
 
 class BankCreditSchema(Schema):

@@ -15,6 +15,8 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 
@@ -24,9 +26,17 @@ from marketplace.services.phones import InvalidPhone, normalise_phone
 from marketplace.services.text import fold
 
 VIETNAM = "VN"
+# Vietnam's time (UTC+07:00 all year): local days, what people type, what they read.
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # Every region phonenumbers knows is an ISO 3166-1 alpha-2 code of a real place, except "001"
 # (non-geographic numbers), where no parcel goes.
 COUNTRY_CODES = frozenset(phonenumbers.SUPPORTED_REGIONS) - {"001"}
+
+
+def local_today() -> date:
+    """Today in Vietnam, not on the server's clock."""
+    return datetime.now(LOCAL_TZ).date()
+
 
 # The words that name a unit's kind, folded; a name may be typed with or without them.
 # "tp" is how "thành phố" is usually abbreviated (``TP. Hồ Chí Minh``).

@@ -27,6 +27,7 @@ from marketplace.models import (
     User,
 )
 from marketplace.models.base import utcnow
+from marketplace.services import places
 from marketplace.services.trade_office import ocop
 from tests.factories import headers_for
 from tests.factories.demo import row_dates
@@ -274,7 +275,7 @@ def test_demo_trade_grew_over_the_past_months_with_histories_in_order(app, clien
     rows = response.get_json()["rows"]
     assert len(rows) >= 4, rows
     counted = [o for o in orders if o.status in ("placed", "confirmed", "shipped", "delivered")]
-    local_months = {o.created_at.astimezone(ocop.LOCAL_TZ).strftime("%Y-%m") for o in counted}
+    local_months = {o.created_at.astimezone(places.LOCAL_TZ).strftime("%Y-%m") for o in counted}
     assert [row["key"] for row in rows] == sorted(local_months)
     assert sum(row["orders"] for row in rows) == len(counted)
     # Growing: the last whole month sold more than the first whole one.

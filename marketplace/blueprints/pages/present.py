@@ -17,7 +17,7 @@ from marketplace.models import Media
 from marketplace.schemas.media import MediaSchema
 from marketplace.services.catalog import categories
 from marketplace.services.media.imaging import VARIANT_SIZES
-from marketplace.services.trade_office.ocop import LOCAL_TZ
+from marketplace.services.places import LOCAL_TZ
 
 
 def N_(message: str) -> str:

@@ -24,7 +24,6 @@ import re
 import time
 import uuid
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -44,7 +43,6 @@ from marketplace.services.livestreams import sessions as livestreams
 from marketplace.services.livestreams.featured import livestream_view
 from marketplace.services.orders import idempotency
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PLATFORMS = (
     ("facebook", "Facebook"),
     ("tiktok", "TikTok"),
@@ -152,7 +150,7 @@ def parse_price(text: str | None) -> int | None:
 
 def local_input(moment: datetime | None) -> str:
     """A moment as a ``datetime-local`` value in Asia/Ho_Chi_Minh."""
-    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M") if moment else ""
+    return moment.astimezone(places.LOCAL_TZ).strftime("%Y-%m-%dT%H:%M") if moment else ""
 
 
 def parse_local(text: str | None) -> datetime | None:
@@ -160,7 +158,7 @@ def parse_local(text: str | None) -> datetime | None:
     text = (text or "").strip()
     for layout in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
         try:
-            return datetime.strptime(text, layout).replace(tzinfo=LOCAL_TZ)  # noqa: DTZ007
+            return datetime.strptime(text, layout).replace(tzinfo=places.LOCAL_TZ)  # noqa: DTZ007
         except ValueError:
             continue
     return None

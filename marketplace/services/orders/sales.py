@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from marketplace.extensions import db
 from marketplace.models import Order
+from marketplace.services.places import LOCAL_TZ, local_today
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SOLD_STATUSES = ("placed", "confirmed", "shipped", "delivered")
 # What the shop has to act on: a transfer to check, an order to confirm, a parcel to send.
 WAITING_STATUSES = ("pending_payment", "placed", "confirmed")
@@ -26,10 +25,6 @@ class DaySales:
     day: date
     orders: int
     revenue: int
-
-
-def local_today() -> date:
-    return datetime.now(LOCAL_TZ).date()
 
 
 def daily_sales(shop_id: str, days: int = 30, today: date | None = None) -> list[DaySales]:

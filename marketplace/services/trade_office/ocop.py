@@ -8,8 +8,7 @@ past its ``expires_on`` (by the calendar of Vietnam) is shown as expired and cou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -23,14 +22,8 @@ from marketplace.models.base import utcnow
 from marketplace.pagination import SortKey, keyset_page
 from marketplace.services.notifications import events as notifications
 from marketplace.services.permissions import can_see_product, require_shop_owner
+from marketplace.services.places import local_today
 from marketplace.services.trade_office import audit
-
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def local_today() -> date:
-    """Certificates expire by the calendar of Vietnam, not of the server."""
-    return datetime.now(LOCAL_TZ).date()
 
 
 def current_certificates(product_ids: list[str]) -> dict[str, OcopCertificate]:

@@ -31,7 +31,7 @@ from marketplace.models import (
     Shop,
 )
 from marketplace.services.catalog.products import visible_products_clause
-from marketplace.services.trade_office.ocop import LOCAL_TZ, local_today
+from marketplace.services.places import LOCAL_TZ, local_today
 
 # Excel takes a CSV file for UTF-8 only when it starts with a byte-order mark.
 BOM = "\ufeff"
