@@ -36,9 +36,11 @@ def configure(app: Flask, overrides: dict | None) -> None:
             statement_timeout=app.config["DATABASE_STATEMENT_TIMEOUT"],
         ),
     )
-    # Vietnamese text as UTF-8 rather than \u escapes: up to three times fewer bytes on 4G.
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    # Vietnamese text as UTF-8 rather than \u escapes (up to three times fewer bytes on 4G),
+    # encoded by orjson.
+    from marketplace.web.json_provider import FastJSONProvider
+
+    app.json = FastJSONProvider(app)
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)

@@ -1,10 +1,11 @@
 """Engine set-up per database: SQLite made safe for concurrent writers with its readers left
-free, PostgreSQL pinged and bounded in time; ``read_only`` views that run their queries outside
-a transaction."""
+free, PostgreSQL pinged after idling and bounded in time; ``read_only`` views that run their
+queries outside a transaction."""
 
 from __future__ import annotations
 
 import functools
+import time
 
 import sqlalchemy as sa
 from flask import Flask, g, has_request_context, request
@@ -14,6 +15,10 @@ from marketplace.extensions import db
 
 # How long a SQLite writer waits for the lock when DATABASE_STATEMENT_TIMEOUT is 0 (off).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# A pooled connection used less than this long ago is taken as alive without a ping (HikariCP's
+# "alive bypass window" is half a second): under load no request pays the ping's round trip,
+# while one idle long enough for a restart, a proxy or a failover to have dropped it is checked.
+PING_AFTER_IDLE_SECONDS = 1.0
 # HTTP's safe methods: they read and never write (RFC 9110, 9.2.1).
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -55,6 +60,36 @@ def configure_engines(app: Flask) -> None:
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
                 _configure_sqlite(engine, busy_timeout_ms)
+            else:
+                ping_after_idle(engine)
+
+
+def ping_after_idle(engine: sa.Engine, idle_seconds: float = PING_AFTER_IDLE_SECONDS) -> None:
+    """Check a pooled connection with a ping when it comes out of the pool after
+    ``idle_seconds`` or more; a dead one is replaced before the request sees it.
+
+    SQLAlchemy's ``pool_pre_ping`` pings at every checkout: a round trip on every request, a
+    tenth of a cheap page's time. A connection dropped in the second after its last use still
+    fails its next statement, as one dropped just after a ping would: that request answers 503
+    and the pool drops every connection as old (SQLAlchemy's disconnect handling).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def note_return(dbapi_connection, record):
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection, record, proxy):
+        returned = record.info.get("returned_at")
+        if returned is None or time.monotonic() - returned < idle_seconds:
+            return  # new, or back in the pool a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_connection, None):
+                # The pool discards this connection and checks out another (a new one).
+                raise sa.exc.DisconnectionError() from exc
+            raise
 
 
 def end_request_transaction(response):
@@ -88,7 +123,8 @@ def engine_options(uri: str, *, connect_timeout: int = 5, statement_timeout: int
         in_memory = url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
         # An in-memory database has one connection per thread and no pool to wait on.
         return {} if in_memory else {"pool_timeout": connect_timeout}
-    options: dict = {"pool_pre_ping": True, "pool_timeout": connect_timeout}
+    # No pool_pre_ping: configure_engines pings connections that sat idle (ping_after_idle).
+    options: dict = {"pool_timeout": connect_timeout}
     if url.get_backend_name() == "postgresql":
         options["connect_args"] = {
             # libpq's own: covers the TCP connection and the start-up exchange (at least 2 s).

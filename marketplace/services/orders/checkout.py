@@ -240,7 +240,6 @@ def _place(
         if by_bank:
             accounts = bank_accounts.accounts_of([order.shop.id for order in quote.orders])
             references = bank_transfer.free_references(len(quote.orders))
-        take_stock([line.stock_request() for line in quote.lines])
         status = "placed" if payment_method == "cod" else "pending_payment"
         checkout = new_checkout(buyer_id=buyer.id, payment_method=payment_method, status=status)
         for shop_quote in quote.orders:
@@ -262,6 +261,11 @@ def _place(
         notifications.orders_placed(checkout.orders)
         checkout_id, total, currency = checkout.id, checkout.total, checkout.currency
         idempotency.made(RESOURCE_TYPE, checkout_id)
+        # Stock last, right before the commit: its UPDATE locks the variant's row until then,
+        # and on a hot product every other buyer waits for that lock. Taken first, they waited
+        # through all of the writing above (three round trips and their Python): the flash
+        # sale's bottleneck. Out of stock, the rollback below takes the written rows back.
+        take_stock([line.stock_request() for line in quote.lines])
         _commit_keeping(checkout)
     except Exception:
         db.session.rollback()
