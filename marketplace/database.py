@@ -5,8 +5,10 @@ queries outside a transaction."""
 from __future__ import annotations
 
 import functools
+import json
 import time
 
+import orjson
 import sqlalchemy as sa
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
@@ -114,6 +116,17 @@ def end_request_transaction(response):
 TYPO_SIMILARITY = 0.5
 
 
+def read_json(text: str | bytes):
+    """JSON columns as the driver hands them over, decoded by orjson: a page of products reads
+    some forty (variant options, picture sizes), and the json module took a tenth of its time.
+    What orjson refuses (NaN, Infinity) the json module still reads; an integer beyond 64 bits
+    would come back a float (no column of ours holds one: money is in integer columns)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def engine_options(uri: str, *, connect_timeout: int = 5, statement_timeout: int = 10) -> dict:
     """Pool and driver options: on PostgreSQL a connection attempt, a wait for a pooled
     connection and a statement each end with an error after their timeout (seconds; a
@@ -122,9 +135,10 @@ def engine_options(uri: str, *, connect_timeout: int = 5, statement_timeout: int
     if url.get_backend_name() == "sqlite":
         in_memory = url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
         # An in-memory database has one connection per thread and no pool to wait on.
-        return {} if in_memory else {"pool_timeout": connect_timeout}
+        options = {"json_deserializer": read_json}
+        return options if in_memory else {**options, "pool_timeout": connect_timeout}
     # No pool_pre_ping: configure_engines pings connections that sat idle (ping_after_idle).
-    options: dict = {"pool_timeout": connect_timeout}
+    options: dict = {"pool_timeout": connect_timeout, "json_deserializer": read_json}
     if url.get_backend_name() == "postgresql":
         options["connect_args"] = {
             # libpq's own: covers the TCP connection and the start-up exchange (at least 2 s).

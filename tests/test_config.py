@@ -73,4 +73,4 @@ def test_database_timeouts_come_from_the_environment(monkeypatch, tmp_path):
     app = create_app({"SECRET_KEY": "x"})
     assert app.config["DATABASE_CONNECT_TIMEOUT"] == 3
     assert app.config["DATABASE_STATEMENT_TIMEOUT"] == 20
-    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_timeout": 3}
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_timeout"] == 3

@@ -94,3 +94,33 @@ def test_services_keep_the_derived_columns():
     shops.update_shop(shop, {"name": "Nhà Sấu"})
     db.session.expire_all()
     assert db.session.get(Product, product.id).text_search.endswith("nha sau")
+
+
+def test_a_listed_page_shows_what_the_products_entities_show(app, count_queries):
+    """search_products reads snapshots (catalog/listing.py): dumped, they equal the dump of
+    the same products loaded as entities, in two queries whatever the page's size."""
+    from marketplace.services.catalog import search
+    from marketplace.services.catalog.listing import ListedProduct
+
+    shop = make_shop()
+    products = [make_product(shop, title=f"Khăn piêu {n}") for n in range(6)]
+    certify(products[0], 4, expires_on=local_today() + timedelta(days=400))
+    certify(products[1], 5, expires_on=local_today() - timedelta(days=1))
+    search.search_products(q="che", limit=24, cursor=None)  # the categories' words, read once
+    db.session.expire_all()
+    with count_queries() as counter:
+        # A full page: no second look for titles that only resemble the query (PostgreSQL).
+        listed, _cursor = search.search_products(q="khan pieu", limit=6, cursor=None)
+        from_list = ProductSchema(many=True).dump(product_views(listed))
+    assert counter.count == 2, counter.statements
+    assert all(isinstance(product, ListedProduct) for product in listed)
+    entities = db.session.scalars(
+        sa.select(Product).where(Product.id.in_([p.id for p in listed]))
+    ).all()
+    by_id = {item["id"]: item for item in ProductSchema(many=True).dump(product_views(entities))}
+    assert from_list == [by_id[item["id"]] for item in from_list]
+    assert {item["id"] for item in from_list} == {p.id for p in products}
+    shown = {item["id"]: item for item in from_list}
+    assert shown[products[0].id]["ocop"]["status"] == "certified"
+    assert shown[products[1].id]["ocop"]["status"] == "expired"
+    assert shown[products[2].id]["shop"]["slug"] == shop.slug

@@ -14,6 +14,7 @@ anything else that matched (3).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 
@@ -119,6 +120,17 @@ def forgives_typos(folded: str) -> bool:
 def matches(folded: str, *, typos: bool = False) -> sa.ColumnElement[bool]:
     """The filter for the folded query ``folded`` (non-empty); with ``typos``, titles that
     resemble it match too (see forgives_typos)."""
+    return _matches(folded, typos and forgives_typos(folded))
+
+
+# Clauses are immutable and the categories fixed for the process (see _categories): a query
+# asked again, as the popular ones are, reuses its clause instead of building it anew (a third
+# of a relevance search's Python went into building it).
+CLAUSES_KEPT = 512
+
+
+@functools.lru_cache(maxsize=CLAUSES_KEPT)
+def _matches(folded: str, typos: bool) -> sa.ColumnElement[bool]:
     terms = words(folded)
     if len(terms) > 1 and all(len(term) >= MIN_WORD for term in terms):
         # A text holding the phrase holds each of its words, so the words alone decide. The
@@ -128,7 +140,7 @@ def matches(folded: str, *, typos: bool = False) -> sa.ColumnElement[bool]:
         clause = sa.and_(*(_found(term) for term in sorted(terms, key=len, reverse=True)))
     else:
         clause = _found(folded)
-    if typos and forgives_typos(folded):
+    if typos:
         clause = sa.or_(clause, _resembles(folded, several_words=len(terms) > 1))
     return clause
 
@@ -147,6 +159,7 @@ def _resembles(folded: str, *, several_words: bool) -> sa.ColumnElement[bool]:
     return similar
 
 
+@functools.lru_cache(maxsize=CLAUSES_KEPT)
 def rank(folded: str) -> sa.ColumnElement[int]:
     """0: the title starts with the phrase; 1: the title holds it; 2: the text does; 3: other."""
     return sa.case(

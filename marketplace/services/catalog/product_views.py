@@ -124,7 +124,8 @@ def product_views(products: list[Product]) -> list[ProductView]:
     ids = [p.id for p in products]
     variants: dict[str, list] = defaultdict(list)
     gallery: dict[str, list] = defaultdict(list)
-    for row in db.session.execute(_VARIANTS_AND_GALLERIES, {"ids": ids}):
+    # .all(): the driver's fetchall, not a fetchone per row.
+    for row in db.session.execute(_VARIANTS_AND_GALLERIES, {"ids": ids}).all():
         (gallery if row.part else variants)[row.product_id].append(row)
     shops = _load_many_to_one(products, "shop", Shop, "shop_id")
     names = categories.slug_and_name({p.category_id for p in products} - {None})

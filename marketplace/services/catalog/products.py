@@ -6,6 +6,8 @@ Every write goes through here so that ``Product.price`` (the lowest active varia
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
@@ -36,6 +38,7 @@ def visible_products_clause() -> sa.ColumnElement[bool]:
     return sa.and_(Product.status == "active", Product.shop_id.in_(active_shops))
 
 
+@functools.cache  # immutable, and on every list's path
 def visible_in_join_clause() -> sa.ColumnElement[bool]:
     """The same rule for a query that already joins ``shops`` (``.join(Product.shop)``):
     cheaper for PostgreSQL to plan than the subquery, which matters on every list page."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.extensions import db
@@ -23,7 +22,8 @@ from marketplace.pagination import (
     page_and_cursor,
 )
 from marketplace.services import places
-from marketplace.services.catalog import categories, matching
+from marketplace.services.catalog import categories, listing, matching
+from marketplace.services.catalog.listing import ListedProduct
 from marketplace.services.catalog.products import visible_in_join_clause
 from marketplace.services.text import fold
 from marketplace.services.trade_office.ocop import min_stars_clause
@@ -51,7 +51,7 @@ def search_products(
     sort: str | None = None,
     limit: int,
     cursor: str | None,
-) -> tuple[list[Product], str | None]:
+) -> tuple[list[ListedProduct], str | None]:
     """One keyset page of the active products of active shops that pass every filter.
 
     Newest first unless ``sort`` says otherwise; ``relevance`` ranks title matches first.
@@ -107,52 +107,32 @@ def _page(
     folded: str = "",
     limit: int,
     cursor: str | None,
-) -> tuple[list[Product], str | None]:
+) -> tuple[list[ListedProduct], str | None]:
     if sort == "relevance" and folded:
         return _ranked_page(filters, folded, scope=scope, limit=limit, cursor=cursor)
     keys = _sort_keys(sort)
     if cursor:
         filters.append(_leading_bound(keys, scope, cursor))
-    stmt = _visible_listing().where(*filters)
-    return keyset_page(
-        db.session,
-        stmt,
-        keys,
+    window = keyset_window(
+        _visible_listing().where(*filters), keys, scope=scope, limit=limit, cursor=cursor
+    )
+    return page_and_cursor(
+        listing.listed(db.session.execute(window)),
         scope=scope,
         limit=limit,
-        cursor=cursor,
         key_values=lambda product: _key_values(product, sort),
     )
 
 
 @functools.cache
 def _visible_listing() -> sa.Select:
-    """Visible products joined to their shops, loaded for a page: built once (its loader
-    options are costly to build for every request)."""
-    return (
-        sa.select(Product)
-        .join(Product.shop)
-        .where(visible_in_join_clause())
-        .options(*_page_loading(Product))
-    )
-
-
-def _page_loading(entity) -> list:
-    """Shop and OCOP certificate in the same query (the page is rendered from them; the
-    category names come from a cached copy); long texts a page never shows stay behind. The
-    shop comes whole: deferring its other columns cost more (a loader callable per column and
-    shop, some 500 a page) than reading them."""
-    return [
-        defer(entity.text_search),
-        defer(entity.status_before_suspension),
-        contains_eager(entity.shop),
-        joinedload(entity.current_certificate),
-    ]
+    """Visible products with their shops and certificates, as a list shows them (built once)."""
+    return listing.listing_select().where(visible_in_join_clause())
 
 
 def _ranked_page(
     filters: list, folded: str, *, scope: str, limit: int, cursor: str | None
-) -> tuple[list[Product], str | None]:
+) -> tuple[list[ListedProduct], str | None]:
     """One page of relevance over the newest RELEVANCE_LIMIT matches (the contract lets
     relevance results stop after the first 1,000): ranking every match of a common word would
     sort thousands of rows for each page, while the newest matches come off the listing index.
@@ -184,14 +164,14 @@ def _ranked_page(
         .join(page, page.c.id == Product.id)
         .order_by(page.c.rank, page.c.created_at.desc(), page.c.id.desc())
     )
-    ranks = {}
-    for product, product_rank in db.session.execute(stmt).unique():
-        ranks[product] = product_rank
+    rows = db.session.execute(stmt).all()
+    products = listing.listed(rows)
+    ranks = {product.id: row[-1] for product, row in zip(products, rows, strict=True)}
     return page_and_cursor(
-        list(ranks),
+        products,
         scope=scope,
         limit=limit,
-        key_values=lambda product: (ranks[product], product.created_at, product.id),
+        key_values=lambda product: (ranks[product.id], product.created_at, product.id),
     )
 
 
