@@ -116,6 +116,19 @@ def end_request_transaction(response):
 TYPO_SIMILARITY = 0.5
 
 
+def written(value, type_=None) -> sa.BindParameter:
+    """``value`` (or, for a list, each of its values) written into the SQL at execution instead
+    of bound; SQLAlchemy escapes it. For the values a good plan depends on: PostgreSQL plans a
+    prepared statement's parameters blind, once for all (a generic plan), or, when that plan
+    looks dearer than one made for the values at hand, anew at every execution. Written, each
+    value makes a statement of its own, which psycopg prepares once it recurs and PostgreSQL
+    plans knowing it, once."""
+    many = isinstance(value, (list, tuple))
+    return sa.bindparam(
+        None, list(value) if many else value, type_, expanding=many, literal_execute=True
+    )
+
+
 def read_json(text: str | bytes):
     """JSON columns as the driver hands them over, decoded by orjson: a page of products reads
     some forty (variant options, picture sizes), and the json module took a tenth of its time.

@@ -11,6 +11,7 @@ import functools
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
+from marketplace.database import written
 from marketplace.extensions import db
 from marketplace.models import Product, Shop
 from marketplace.pagination import (
@@ -67,10 +68,11 @@ def search_products(
         filters.append(_in_category(tuple(categories.with_descendants(category))))
     if ocop_min_stars is not None:
         filters.append(min_stars_clause(ocop_min_stars))
+    # Prices and categories written into the SQL: the plan depends on them (database.written).
     if min_price is not None:
-        filters.append(Product.price >= min_price)
+        filters.append(Product.price >= written(min_price, sa.Integer))
     if max_price is not None:
-        filters.append(Product.price <= max_price)
+        filters.append(Product.price <= written(max_price, sa.Integer))
     if not folded:
         return _page(filters, sort, f"products:{sort}", limit=limit, cursor=cursor)
     # Titles that merely resemble the query are looked for only when the words themselves find
@@ -103,7 +105,7 @@ def search_products(
 def _in_category(category_ids: tuple[str, ...]) -> sa.ColumnElement[bool]:
     # Built once per category (they change only with the migrations): a filtered list's
     # clauses cost more Python to build than its query takes to run.
-    return Product.category_id.in_(category_ids)
+    return Product.category_id.in_(written(category_ids))
 
 
 def _page(
@@ -154,7 +156,7 @@ def _ranked_page(
         .where(visible_in_join_clause(), *filters)
         .order_by(Product.created_at.desc(), Product.id.desc())
         # Written into the SQL like the patterns: the plan for 1,000 rows is not one for "some".
-        .limit(sa.bindparam(None, RELEVANCE_LIMIT, sa.Integer, literal_execute=True))
+        .limit(written(RELEVANCE_LIMIT, sa.Integer))
         .subquery("candidates")
     )
     keys = [
