@@ -120,7 +120,8 @@ def _written(number: int) -> sa.ColumnElement[int]:
     generic plan as if ``LIMIT $1`` kept a tenth of the rows, finds it dearer than the plans
     made for each execution, and so plans every execution anew: a third of a filtered list's
     time in the database. Written, the generic plan is the one a page needs, made once (there
-    are at most MAX_LIMIT + 1 such statements per list)."""
+    are at most MAX_LIMIT + 1 such statements per list). Not database.written: the schemas
+    import this module, and the database module imports them through the extensions."""
     return sa.literal_column(str(int(number)), sa.Integer)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from marketplace.services import places
 from marketplace.services.notifications import events as notifications
 from marketplace.services.trade_office import ocop
 
@@ -48,5 +49,5 @@ def expiring(days: int) -> None:
 def notify_expiring() -> None:
     """Remind owners of certificates lapsing in 60 days, then again in 14 (run it daily, e.g.
     from cron; each reminder is sent once, and a day missed is caught up the next)."""
-    told = notifications.notify_expiring_certificates(ocop.local_today())
+    told = notifications.notify_expiring_certificates(places.local_today())
     click.echo(f"Reminded {told} certificate owner(s).")

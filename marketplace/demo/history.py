@@ -22,7 +22,6 @@ from marketplace.demo.world import DemoWorld
 from marketplace.extensions import db
 from marketplace.models import Order, OrderLine, Product, Shop, User
 from marketplace.services import places
-from marketplace.services.trade_office import ocop
 
 # The first shop opened this many days before the day of loading; each next one later.
 FIRST_SHOP_DAYS_AGO = 330
@@ -37,7 +36,7 @@ BUYER_LEAD_DAYS = 9
 
 def _local(days_ago: float, minutes_into_day: int = 8 * 60 + 30) -> datetime:
     """A moment ``days_ago`` days before today in Vietnam, at a working hour."""
-    day = ocop.local_today() - timedelta(days=int(days_ago))
+    day = places.local_today() - timedelta(days=int(days_ago))
     hour, minute = divmod(minutes_into_day % (10 * 60) + 7 * 60, 60)
     return datetime.combine(day, time(hour, minute), places.LOCAL_TZ).astimezone(UTC)
 

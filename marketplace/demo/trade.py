@@ -82,7 +82,7 @@ def _three_years_before(day: date) -> date:
 def load_ocop_certificates(world: DemoWorld) -> None:
     """Each artisan applies for their product's certificate; the demo officer decides."""
     officer = world.users["officer"]
-    today = ocop.local_today()
+    today = places.local_today()
     for product_key, stars, number, issuer, expires_in_days, verdict in CERTIFICATES:
         product = world.products[product_key]
         application = db.session.scalar(
@@ -293,7 +293,7 @@ def backdate_checkout(checkout_id: str, days_ago: int, position: int) -> None:
     Vietnam, at the ``position``-th of ORDER_TIMES; each of its orders' moves then follows the
     step before it by MOVE_DELAYS, in the order they were made, and nothing lands after now."""
     hour, minute = ORDER_TIMES[position % len(ORDER_TIMES)]
-    day = ocop.local_today() - timedelta(days=days_ago)
+    day = places.local_today() - timedelta(days=days_ago)
     placed_at = datetime.combine(day, time(hour, minute), places.LOCAL_TZ).astimezone(UTC)
     # Not every parcel takes the same time: some checkouts' moves take a quarter or half longer.
     stretch = 1 + (position % 3) / 4

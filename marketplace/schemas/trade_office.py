@@ -59,7 +59,7 @@ class ApplicationCreateSchema(Schema):
 
     @validates_schema
     def dates_in_order(self, data, **kwargs):
-        from marketplace.services.trade_office.ocop import local_today
+        from marketplace.services.places import local_today
 
         issued, expires = data.get("issued_on"), data.get("expires_on")
         if issued and expires and expires <= issued:

@@ -13,7 +13,7 @@ from marketplace.services.catalog import products as catalog
 from marketplace.services.catalog import shops
 from marketplace.services.catalog.product_views import product_views
 from marketplace.services.catalog.products import search_text, visible_products_clause
-from marketplace.services.trade_office.ocop import local_today
+from marketplace.services.places import local_today
 from tests.factories import make_product, make_shop, make_user
 from tests.factories.trade_office import certify
 

@@ -152,7 +152,7 @@ def test_the_trade_office_certified_products_through_its_own_process(app, client
     assert ocop_of["Rượu ngô men lá"]["status"] == "expired"
     soon = ocop.expiring_certificates(60)
     assert [c.product for c in soon] == ["Mật ong rừng Suối Bàng"]
-    assert soon[0].expires_on <= ocop.local_today() + timedelta(days=60)
+    assert soon[0].expires_on <= places.local_today() + timedelta(days=60)
 
     # Each certificate came from the artisan's application and an officer's approval.
     officer_id = db.session.scalar(sa.select(User.id).where(User.role == "officer"))

@@ -22,7 +22,7 @@ from marketplace.models import (
     Shop,
     User,
 )
-from marketplace.services.trade_office.ocop import local_today
+from marketplace.services.places import local_today
 from tests.factories import make_user
 
 

@@ -12,7 +12,7 @@ from marketplace.extensions import db
 from marketplace.services.notifications.events import notify_expiring_certificates
 from marketplace.services.orders import payments
 from marketplace.services.orders.lifecycle import PricedLine, add_order, open_checkout
-from marketplace.services.trade_office.ocop import local_today
+from marketplace.services.places import local_today
 from tests.factories import make_livestream, make_product, make_shop, make_user
 from tests.factories.messaging import deliveries_of, notifications_of, run_worker, text_of
 from tests.factories.orders import ADDRESS, line, post_checkout, run_command

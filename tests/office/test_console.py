@@ -21,7 +21,7 @@ from marketplace.models import (
     Product,
     Shop,
 )
-from marketplace.services.trade_office.ocop import local_today
+from marketplace.services.places import local_today
 from tests.factories import PASSWORD, headers_for, make_product, make_shop, make_user
 from tests.factories.trade_office import certify, local_time, make_order
 from tests.pages.conftest import csrf_token, sign_in

@@ -12,7 +12,7 @@ import pytest
 from marketplace.extensions import db
 from marketplace.models import User
 from marketplace.models.base import utcnow
-from marketplace.services.trade_office.ocop import local_today
+from marketplace.services.places import local_today
 from tests.factories import PASSWORD, make_livestream, make_product, make_shop
 from tests.factories.pages import build_market
 from tests.factories.trade_office import certify

@@ -12,7 +12,7 @@ from flask import render_template
 
 from marketplace.schemas.products import ProductSchema
 from marketplace.services.catalog.product_views import product_view
-from marketplace.services.trade_office.ocop import local_today
+from marketplace.services.places import local_today
 from tests.factories import make_product, make_shop
 from tests.factories.pages import build_market
 from tests.factories.trade_office import certify

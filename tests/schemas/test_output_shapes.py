@@ -19,8 +19,8 @@ from marketplace.services.catalog import products as catalog
 from marketplace.services.catalog.product_views import product_views
 from marketplace.services.orders.checkout import load_checkout
 from marketplace.services.orders.lifecycle import PricedLine, new_checkout, new_order
+from marketplace.services.places import local_today
 from marketplace.services.trade_office import curation
-from marketplace.services.trade_office.ocop import local_today
 from tests.factories import make_product, make_shop, make_user
 from tests.factories.orders import ADDRESS, line, post_checkout
 from tests.factories.trade_office import certify, make_media

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from marketplace.services.trade_office.ocop import local_today
+from marketplace.services.places import local_today
 from tests.factories import make_product, make_shop, make_user
 from tests.factories.trade_office import certify
 

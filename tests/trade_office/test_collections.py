@@ -11,7 +11,7 @@ import pytest
 from marketplace.extensions import db
 from marketplace.models import AuditEntry, ProductImage
 from marketplace.schemas.trade_office import CollectionSchema
-from marketplace.services.trade_office.ocop import local_today
+from marketplace.services.places import local_today
 from tests.factories import make_product, make_shop
 from tests.factories.trade_office import certify, make_media
 

@@ -10,7 +10,7 @@ import pytest
 
 from marketplace.extensions import db
 from marketplace.models import Category, Order
-from marketplace.services.trade_office.ocop import local_today
+from marketplace.services.places import local_today
 from marketplace.services.trade_office.reports import local_month
 from tests.factories import make_livestream, make_product, make_shop
 from tests.factories.trade_office import certify, local_time, make_order

@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 from marketplace.blueprints.pages.access import for_roles
 from marketplace.blueprints.pages.forms import form_errors
 from marketplace.schemas.trade_office import PeriodArgs
-from marketplace.services.trade_office.ocop import local_today
+from marketplace.services.places import local_today
 
 office_only = for_roles(
     "officer", "admin", why="The trade office console is for officers of the district trade office."

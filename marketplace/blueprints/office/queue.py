@@ -11,6 +11,7 @@ from marketplace.blueprints.office.common import office_only, officer
 from marketplace.blueprints.pages.forms import form_errors
 from marketplace.errors import DomainError
 from marketplace.schemas.trade_office import ApproveSchema, RejectSchema
+from marketplace.services import places
 from marketplace.services.trade_office import console, ocop
 
 STATUSES = ("pending", "approved", "rejected")
@@ -90,7 +91,7 @@ def certificates():
         rows=rows,
         error=error,
         choices=DAYS_CHOICES,
-        today=ocop.local_today(),
+        today=places.local_today(),
     ), (422 if error else 200)
 
 

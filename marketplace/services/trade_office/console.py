@@ -13,9 +13,9 @@ from sqlalchemy.orm import selectinload
 from marketplace.extensions import db
 from marketplace.models import OcopApplication, Product, Shop, User
 from marketplace.services.catalog.products import visible_products_clause
+from marketplace.services.places import local_today
 from marketplace.services.text import fold
 from marketplace.services.trade_office import reports
-from marketplace.services.trade_office.ocop import local_today
 
 SHOP_STATUSES = ("active", "suspended")
 PRODUCT_STATUSES = ("active", "draft", "suspended", "archived")
