@@ -110,9 +110,18 @@ def keyset_window(
     """``stmt`` cut to one page after ``cursor``, in the order of ``keys``, with one row more
     than ``limit`` to tell whether another page follows; for a caller that nests it (a page
     chosen in a subquery, then joined to what it shows)."""
-    if cursor:
-        stmt = stmt.where(after_keys(keys, decode_cursor(scope, cursor, len(keys))))
-    return stmt.order_by(*order_by_keys(keys)).limit(_written(limit + 1))
+    values = decode_cursor(scope, cursor, len(keys)) if cursor else None
+    return window_after(stmt, keys, values, rows=limit + 1)
+
+
+def window_after(
+    stmt: sa.Select, keys: list[SortKey], values: list | None, *, rows: int
+) -> sa.Select:
+    """``stmt``'s first ``rows`` rows after the key ``values`` (from the start for None), in
+    the order of ``keys``: a window of a list whose cursor the caller has decoded itself."""
+    if values is not None:
+        stmt = stmt.where(after_keys(keys, values))
+    return stmt.order_by(*order_by_keys(keys)).limit(_written(rows))
 
 
 def _written(number: int) -> sa.ColumnElement[int]:

@@ -65,6 +65,14 @@ class Product(IdMixin, TimestampMixin, db.Model):
             postgresql_ops={"title_search": "gin_trgm_ops"},
             info={"only_on": "postgresql"},
         ).ddl_if(dialect="postgresql"),
+        # Titles starting with a search (relevance's first rank, LIKE 'phrase%') on PostgreSQL:
+        # a range of this index, where the trigram index returns every title holding its words.
+        sa.Index(
+            "ix_products_title_prefix",
+            "title_search",
+            postgresql_ops={"title_search": "varchar_pattern_ops"},
+            info={"only_on": "postgresql"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     shop_id: Mapped[str] = mapped_column(sa.ForeignKey("shops.id"))

@@ -285,13 +285,18 @@ def test_the_owners_list_costs_the_same_queries_whatever_its_size(client, auth, 
     assert len(counts) == 1
 
 
-def test_relevance_ranks_the_newest_thousand_matches(client):
-    """The contract lets relevance results stop after the first 1,000."""
-    from marketplace.services.catalog.search import RELEVANCE_LIMIT
-
-    made = _bulk_products(RELEVANCE_LIMIT + 5)
+def test_relevance_ranks_every_match_not_only_the_newest(client):
+    """Ranks span all the matches, past the first 1,000: the oldest product whose title starts
+    with the query comes before newer ones that hold it further in, and the cursors reach every
+    match once."""
+    shop = make_shop(name="Nhà Lò")
+    oldest_title_start = make_product(shop, title="Sản phẩm cũ nhất")
+    title_inside = make_product(shop, title="Túi sản phẩm mới")
+    described = make_product(shop, title="Túi đeo", description="Một sản phẩm của bản")
+    _bulk_products(1005)
     seen = walk(client, "/api/v1/products?q=san pham&sort=relevance", 100)
-    assert len(seen) == len(set(seen)) == RELEVANCE_LIMIT
     newest = walk(client, "/api/v1/products?q=san pham", 100)
-    assert len(newest) == len(made)
-    assert set(seen) == set(newest[:RELEVANCE_LIMIT])
+    assert len(seen) == len(set(seen)) == len(newest) == 1008
+    starts = [i for i in newest if i not in (title_inside.id, described.id)]
+    assert starts[-1] == oldest_title_start.id
+    assert seen == [*starts, title_inside.id, described.id]

@@ -12,7 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.database import written
+from marketplace.errors import BadRequest
 from marketplace.extensions import db
+from marketplace.messages import N_
 from marketplace.models import Product, Shop
 from marketplace.pagination import (
     SortKey,
@@ -21,6 +23,7 @@ from marketplace.pagination import (
     keyset_page,
     keyset_window,
     page_and_cursor,
+    window_after,
 )
 from marketplace.services import places
 from marketplace.services.catalog import categories, listing, matching
@@ -28,8 +31,6 @@ from marketplace.services.catalog.listing import ListedProduct
 from marketplace.services.catalog.products import visible_in_join_clause
 from marketplace.services.text import fold
 from marketplace.services.trade_office.ocop import min_stars_clause
-
-RELEVANCE_LIMIT = 1000
 
 
 def _sort_keys(sort: str) -> list[SortKey]:
@@ -81,24 +82,10 @@ def search_products(
     typos_scope = f"products:{sort}:typos"
     typos = bool(cursor) and is_cursor_of(typos_scope, cursor)
     scope = typos_scope if typos else f"products:{sort}"
-    found = _page(
-        [*filters, matching.matches(folded, typos=typos)],
-        sort,
-        scope,
-        folded=folded,
-        limit=limit,
-        cursor=cursor,
-    )
+    found = _page(filters, sort, scope, folded=folded, typos=typos, limit=limit, cursor=cursor)
     if cursor or typos or len(found[0]) >= limit or not matching.forgives_typos(folded):
         return found
-    return _page(
-        [*filters, matching.matches(folded, typos=True)],
-        sort,
-        typos_scope,
-        folded=folded,
-        limit=limit,
-        cursor=None,
-    )
+    return _page(filters, sort, typos_scope, folded=folded, typos=True, limit=limit, cursor=None)
 
 
 @functools.lru_cache(maxsize=256)
@@ -114,11 +101,14 @@ def _page(
     scope: str,
     *,
     folded: str = "",
+    typos: bool = False,
     limit: int,
     cursor: str | None,
 ) -> tuple[list[ListedProduct], str | None]:
     if sort == "relevance" and folded:
-        return _ranked_page(filters, folded, scope=scope, limit=limit, cursor=cursor)
+        return _ranked_page(filters, folded, typos, scope=scope, limit=limit, cursor=cursor)
+    if folded:
+        filters = [*filters, matching.matches(folded, typos=typos)]
     keys = _sort_keys(sort)
     if cursor:
         filters.append(_leading_bound(keys, scope, cursor))
@@ -140,47 +130,45 @@ def _visible_listing() -> sa.Select:
 
 
 def _ranked_page(
-    filters: list, folded: str, *, scope: str, limit: int, cursor: str | None
+    filters: list, folded: str, typos: bool, *, scope: str, limit: int, cursor: str | None
 ) -> tuple[list[ListedProduct], str | None]:
-    """One page of relevance over the newest RELEVANCE_LIMIT matches (the contract lets
-    relevance results stop after the first 1,000): ranking every match of a common word would
-    sort thousands of rows for each page, while the newest matches come off the listing index.
+    """One page of relevance: the matches rank by rank (matching.ranked), newest first within
+    a rank; its cursor holds the rank, time and id of its last product.
 
-    The candidates carry only their sort keys, and the page is cut among them before the join
-    to what a page shows: joining shops and certificates to all 1,000 and carrying whole rows
-    through both sorts cost a fifth of the query's time.
+    Each rank is a newest-first list of its own, read in turn until the page is full, so the
+    first page of a common word reads its first ranks' newest rows off the listing index as a
+    plain search does. Ranking every match in one query instead sorted thousands of rows for
+    each page ('mat ong rung': 7.8 ms in PostgreSQL, against 0.3 for its first rank alone),
+    and cutting that to the newest 1,000 matches left an older product whose title is the
+    query out of its own search.
     """
-    candidates = (
-        sa.select(Product.id, Product.created_at, matching.rank(folded).label("rank"))
-        .join(Product.shop)
-        .where(visible_in_join_clause(), *filters)
-        .order_by(Product.created_at.desc(), Product.id.desc())
-        # Written into the SQL like the patterns: the plan for 1,000 rows is not one for "some".
-        .limit(written(RELEVANCE_LIMIT, sa.Integer))
-        .subquery("candidates")
-    )
-    keys = [
-        SortKey(candidates.c.rank),
-        SortKey(candidates.c.created_at, descending=True),
-        SortKey(candidates.c.id, descending=True),
-    ]
-    page = keyset_window(
-        sa.select(candidates), keys, scope=scope, limit=limit, cursor=cursor
-    ).subquery("page")
-    stmt = (
-        _visible_listing()
-        .add_columns(page.c.rank)
-        .join(page, page.c.id == Product.id)
-        .order_by(page.c.rank, page.c.created_at.desc(), page.c.id.desc())
-    )
-    rows = db.session.execute(stmt).all()
-    products = listing.listed(rows)
-    ranks = {product.id: row[-1] for product, row in zip(products, rows, strict=True)}
+    keys = _sort_keys("newest")
+    first_rank, after = 0, None
+    if cursor:
+        first_rank, *after = decode_cursor(scope, cursor, 1 + len(keys))
+        if first_rank not in range(len(matching.ranked(folded, typos=typos))):
+            raise BadRequest(N_("The cursor is not valid for this list."), code="invalid_cursor")
+    products, ranks = [], []
+    for rank, in_rank in enumerate(matching.ranked(folded, typos=typos)):
+        if rank < first_rank:
+            continue
+        stmt = _visible_listing().where(*filters, in_rank)
+        if rank == first_rank and after:
+            stmt = stmt.where(Product.created_at <= after[0])  # an index range, see _leading_bound
+        window = window_after(
+            stmt, keys, after if rank == first_rank else None, rows=limit + 1 - len(products)
+        )
+        found = listing.listed(db.session.execute(window))
+        products += found
+        ranks += [rank] * len(found)
+        if len(products) > limit:
+            break
+    rank_of = dict(zip((product.id for product in products), ranks, strict=True))
     return page_and_cursor(
         products,
         scope=scope,
         limit=limit,
-        key_values=lambda product: (ranks[product.id], product.created_at, product.id),
+        key_values=lambda product: (rank_of[product.id], product.created_at, product.id),
     )
 
 
