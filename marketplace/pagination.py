@@ -57,9 +57,12 @@ def decode_cursor(scope: str, token: str, size: int) -> list:
             raise ValueError("cursor of another list")
         return [_decode_value(v) for v in payload["v"]]
     except (BadSignature, ValueError, TypeError, AttributeError, KeyError) as exc:
-        raise BadRequest(
-            N_("The cursor is not valid for this list."), code="invalid_cursor"
-        ) from exc
+        raise invalid_cursor() from exc
+
+
+def invalid_cursor() -> BadRequest:
+    """The 400 for a cursor we did not issue for this list."""
+    return BadRequest(N_("The cursor is not valid for this list."), code="invalid_cursor")
 
 
 def is_cursor_of(scope: str, token: str) -> bool:

@@ -247,6 +247,23 @@ def test_forged_or_foreign_cursors_are_400(client):
     assert_envelope(client.get(f"/api/v1/products?cursor={shop_cursor}"), 400, "invalid_cursor")
 
 
+def test_a_relevance_cursor_must_name_a_rank(client, app):
+    """Signed with our secret but holding no rank we give (say, from an older release)."""
+    from datetime import UTC, datetime
+
+    from marketplace.pagination import encode_cursor
+
+    _bulk_products(3)
+    url = "/api/v1/products?q=san pham&sort=relevance&cursor="
+    with app.test_request_context():
+        made = [
+            encode_cursor("products:relevance", [r, datetime.now(UTC), "x"]) for r in (0, 4, "0")
+        ]
+    assert client.get(url + made[0]).status_code == 200
+    assert_envelope(client.get(url + made[1]), 400, "invalid_cursor")
+    assert_envelope(client.get(url + made[2]), 400, "invalid_cursor")
+
+
 @pytest.mark.parametrize(
     "params",
     [

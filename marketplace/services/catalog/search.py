@@ -12,13 +12,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.database import written
-from marketplace.errors import BadRequest
 from marketplace.extensions import db
-from marketplace.messages import N_
 from marketplace.models import Product, Shop
 from marketplace.pagination import (
     SortKey,
     decode_cursor,
+    invalid_cursor,
     is_cursor_of,
     keyset_page,
     keyset_window,
@@ -143,13 +142,14 @@ def _ranked_page(
     query out of its own search.
     """
     keys = _sort_keys("newest")
+    ranked = matching.ranked(folded, typos=typos)
     first_rank, after = 0, None
     if cursor:
         first_rank, *after = decode_cursor(scope, cursor, 1 + len(keys))
-        if first_rank not in range(len(matching.ranked(folded, typos=typos))):
-            raise BadRequest(N_("The cursor is not valid for this list."), code="invalid_cursor")
+        if type(first_rank) is not int or not 0 <= first_rank < len(ranked):
+            raise invalid_cursor()
     products, ranks = [], []
-    for rank, in_rank in enumerate(matching.ranked(folded, typos=typos)):
+    for rank, in_rank in enumerate(ranked):
         if rank < first_rank:
             continue
         stmt = _visible_listing().where(*filters, in_rank)
