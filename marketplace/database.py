@@ -4,11 +4,14 @@ queries outside a transaction."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import time
+from collections.abc import Iterator, Mapping
 
 import orjson
+import psycopg
 import sqlalchemy as sa
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
@@ -128,6 +131,57 @@ def written(value, type_=None) -> sa.BindParameter:
     return sa.bindparam(
         None, list(value) if many else value, type_, expanding=many, literal_execute=True
     )
+
+
+class OverBudget(Exception):
+    """A statement ran past its statement_budget and was cancelled."""
+
+
+@contextlib.contextmanager
+def statement_budget(milliseconds: int, settings: Mapping[str, str] = {}) -> Iterator[None]:
+    """Each PostgreSQL statement of the session inside may run ``milliseconds`` at most, with
+    the other ``settings`` (PostgreSQL's names, set by code, never from input); one that runs
+    longer is cancelled and OverBudget raised, leaving the session's transaction as it was
+    before. For work worth doing only when it is cheap (search's typo tolerance); elsewhere
+    (SQLite) the statements run unbounded.
+
+    A view's transaction survives through a savepoint; a ``read_only`` view, outside any,
+    needs none. The settings go back to the connection's own (RESET) on the way out.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    values = {"statement_timeout": str(int(milliseconds)), **settings}
+    in_transaction = not connection.connection.dbapi_connection.autocommit
+    put_back = "; ".join(
+        [f"RESET {name}" for name in values]
+        + (["RELEASE SAVEPOINT statement_budget"] if in_transaction else [])
+    )
+    if in_transaction:
+        connection.exec_driver_sql("SAVEPOINT statement_budget")
+    connection.exec_driver_sql(
+        "SELECT " + ", ".join(["set_config(%s, %s, false)"] * len(values)),
+        tuple(item for pair in values.items() for item in pair),
+    )
+    try:
+        yield
+    except BaseException as exc:
+        if isinstance(exc, sa.exc.OperationalError) and isinstance(
+            exc.orig, psycopg.errors.QueryCanceled
+        ):
+            if in_transaction:
+                # Undoes the settings too: a SET dies with the (sub)transaction it was made in.
+                connection.exec_driver_sql("ROLLBACK TO SAVEPOINT statement_budget")
+            connection.exec_driver_sql(put_back)
+            raise OverBudget from exc
+        # Any other failure: the transaction's rollback takes the settings away; outside
+        # one, they would stay on the pooled connection.
+        if not in_transaction:
+            with contextlib.suppress(sa.exc.DBAPIError):
+                connection.exec_driver_sql(put_back)
+        raise
+    connection.exec_driver_sql(put_back)
 
 
 def read_json(text: str | bytes):

