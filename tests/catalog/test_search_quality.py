@@ -114,3 +114,22 @@ def test_exact_words_filling_a_page_are_not_mixed_with_lookalikes(client, market
     # "mat ong" finds two products by its words: a page of two shows just them.
     response = client.get("/api/v1/products?q=mat ong&sort=relevance&limit=2")
     assert ids(response) == [market["honey"].id, market["pollen"].id]
+
+
+@pytest.mark.parametrize("sort", ["newest", "price_asc", "relevance"])
+def test_a_word_naming_a_category_within_a_category_filter(client, market, sort):
+    """The filter decides what a category-naming word leaves: within Thổ cẩm, 'brocade' is
+    every product there; within Mật ong, 'tea' is only what the text says; 'mat ong' in Thực
+    phẩm (which holds Mật ong) is the honey by its category and the pollen by its text."""
+
+    def within(q: str, category: str) -> set[str]:
+        query = {"q": q, "category": category, "sort": sort}
+        return set(ids(client.get("/api/v1/products", query_string=query)))
+
+    assert within("brocade", "brocade") == {market["scarf"].id, market["bag"].id}
+    assert within("brocade khan", "brocade") == {market["scarf"].id}
+    assert within("textiles", "brocade") == {market["scarf"].id, market["bag"].id}
+    assert within("tea", "honey") == set()
+    assert within("honey", "tea") == set()
+    assert within("mat ong", "food") == {market["honey"].id, market["pollen"].id}
+    assert within("mat ong", "honey") == {market["honey"].id}

@@ -6,6 +6,7 @@ answer its ``LIKE '%…%'`` and similarity filters); ``sort=relevance`` puts tit
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import sqlalchemy as sa
@@ -64,12 +65,15 @@ def search_products(
     folded = fold(q)
     sort = sort or "newest"
     filters = []
+    within = None
     if shop:
         filters.append(sa.or_(Shop.id == shop, Shop.slug == shop))
     if commune:
         filters.append(Shop.commune_code.in_(places.commune_codes(commune)))
     if category:
-        filters.append(_in_category(tuple(categories.with_descendants(category))))
+        in_category = tuple(categories.with_descendants(category))
+        filters.append(_in_category(in_category))
+        within = frozenset(in_category)
     if ocop_min_stars is not None:
         filters.append(min_stars_clause(ocop_min_stars))
     # Prices and categories written into the SQL: the plan depends on them (database.written).
@@ -78,32 +82,48 @@ def search_products(
     if max_price is not None:
         filters.append(Product.price <= written(max_price, sa.Integer))
     if not folded:
-        return _page(filters, sort, f"products:{sort}", limit=limit, cursor=cursor)
+        return _page(filters, sort, f"products:{sort}", None, limit=limit, cursor=cursor)
     # Titles that merely resemble the query are looked for only when the words themselves find
     # less than a page: judging every row's similarity costs ten times a substring match.
     # The cursors of such a list carry their own scope, so its later pages keep looking.
     typos_scope = f"products:{sort}:typos"
+    searched = _Searched(folded, within=within)
     if cursor and is_cursor_of(typos_scope, cursor):
-        later = _resembling_page(filters, sort, typos_scope, folded, limit=limit, cursor=cursor)
+        later = _resembling_page(filters, sort, typos_scope, searched, limit=limit, cursor=cursor)
         return later or ([], None)
-    found = _page(filters, sort, f"products:{sort}", folded=folded, limit=limit, cursor=cursor)
+    found = _page(filters, sort, f"products:{sort}", searched, limit=limit, cursor=cursor)
     if cursor or len(found[0]) >= limit or not matching.forgives_typos(folded):
         return found
-    return _resembling_page(filters, sort, typos_scope, folded, limit=limit, cursor=None) or found
+    return _resembling_page(filters, sort, typos_scope, searched, limit=limit, cursor=None) or found
+
+
+@dataclasses.dataclass(frozen=True)
+class _Searched:
+    """A query as matching.py takes it: folded, whether titles resembling it match too, and
+    the categories the list is limited to (None: all)."""
+
+    folded: str
+    typos: bool = False
+    within: frozenset[str] | None = None
+
+    def matches(self) -> sa.ColumnElement[bool]:
+        return matching.matches(self.folded, typos=self.typos, within=self.within)
+
+    def ranked(self) -> tuple[sa.ColumnElement[bool], ...]:
+        return matching.ranked(self.folded, typos=self.typos, within=self.within)
 
 
 def _resembling_page(
-    filters: list, sort: str, scope: str, folded: str, *, limit: int, cursor: str | None
+    filters: list, sort: str, scope: str, searched: _Searched, *, limit: int, cursor: str | None
 ) -> tuple[list[ListedProduct], str | None] | None:
-    """A page that titles resembling ``folded`` may join, or None when its statements would
+    """A page that titles resembling the query may join, or None when its statements would
     run past TYPO_BUDGET_MS: among a million titles, a query of short common syllables
     ('ta xua') has its trigrams in tens of thousands, each to be compared; the buyer gets
     what the words found instead of waiting seconds for it, and the database is spared."""
     try:
-        with statement_budget(TYPO_BUDGET_MS, matching.typo_settings(folded)):
-            return _page(
-                filters, sort, scope, folded=folded, typos=True, limit=limit, cursor=cursor
-            )
+        with statement_budget(TYPO_BUDGET_MS, matching.typo_settings(searched.folded)):
+            typos = dataclasses.replace(searched, typos=True)
+            return _page(filters, sort, scope, typos, limit=limit, cursor=cursor)
     except OverBudget:
         return None
 
@@ -119,16 +139,15 @@ def _page(
     filters: list,
     sort: str,
     scope: str,
+    searched: _Searched | None,
     *,
-    folded: str = "",
-    typos: bool = False,
     limit: int,
     cursor: str | None,
 ) -> tuple[list[ListedProduct], str | None]:
-    if sort == "relevance" and folded:
-        return _ranked_page(filters, folded, typos, scope=scope, limit=limit, cursor=cursor)
-    if folded:
-        filters = [*filters, matching.matches(folded, typos=typos)]
+    if searched and sort == "relevance":
+        return _ranked_page(filters, searched, scope=scope, limit=limit, cursor=cursor)
+    if searched:
+        filters = [*filters, searched.matches()]
     keys = _sort_keys(sort)
     if cursor:
         filters.append(_leading_bound(keys, scope, cursor))
@@ -150,7 +169,7 @@ def _visible_listing() -> sa.Select:
 
 
 def _ranked_page(
-    filters: list, folded: str, typos: bool, *, scope: str, limit: int, cursor: str | None
+    filters: list, searched: _Searched, *, scope: str, limit: int, cursor: str | None
 ) -> tuple[list[ListedProduct], str | None]:
     """One page of relevance: the matches rank by rank (matching.ranked), newest first within
     a rank; its cursor holds the rank, time and id of its last product.
@@ -163,7 +182,7 @@ def _ranked_page(
     query out of its own search.
     """
     keys = _sort_keys("newest")
-    ranked = matching.ranked(folded, typos=typos)
+    ranked = searched.ranked()
     first_rank, after = 0, None
     if cursor:
         first_rank, *after = decode_cursor(scope, cursor, 1 + len(keys))
