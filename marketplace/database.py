@@ -138,12 +138,13 @@ class OverBudget(Exception):
 
 
 @contextlib.contextmanager
-def statement_budget(milliseconds: int, settings: Mapping[str, str] = {}) -> Iterator[None]:
+def statement_budget(milliseconds: int | None, settings: Mapping[str, str] = {}) -> Iterator[None]:
     """Each PostgreSQL statement of the session inside may run ``milliseconds`` at most, with
     the other ``settings`` (PostgreSQL's names, set by code, never from input); one that runs
     longer is cancelled and OverBudget raised, leaving the session's transaction as it was
     before. For work worth doing only when it is cheap (search's typo tolerance); elsewhere
-    (SQLite) the statements run unbounded.
+    (SQLite) the statements run unbounded. With None, the connection's own timeout stands and
+    only the settings change.
 
     A view's transaction survives through a savepoint; a ``read_only`` view, outside any,
     needs none. The settings go back to the connection's own (RESET) on the way out.
@@ -152,7 +153,12 @@ def statement_budget(milliseconds: int, settings: Mapping[str, str] = {}) -> Ite
     if connection.dialect.name != "postgresql":
         yield
         return
-    values = {"statement_timeout": str(int(milliseconds)), **settings}
+    values = dict(settings)
+    if milliseconds is not None:
+        values["statement_timeout"] = str(int(milliseconds))
+    if not values:
+        yield
+        return
     in_transaction = not connection.connection.dbapi_connection.autocommit
     put_back = "; ".join(
         [f"RESET {name}" for name in values]
@@ -167,8 +173,10 @@ def statement_budget(milliseconds: int, settings: Mapping[str, str] = {}) -> Ite
     try:
         yield
     except BaseException as exc:
-        if isinstance(exc, sa.exc.OperationalError) and isinstance(
-            exc.orig, psycopg.errors.QueryCanceled
+        if (
+            milliseconds is not None
+            and isinstance(exc, sa.exc.OperationalError)
+            and isinstance(exc.orig, psycopg.errors.QueryCanceled)
         ):
             if in_transaction:
                 # Undoes the settings too: a SET dies with the (sub)transaction it was made in.

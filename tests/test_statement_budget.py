@@ -60,6 +60,22 @@ def test_outside_a_transaction_the_settings_come_back(own_app):
     assert _show("statement_timeout") == "7s"
 
 
+def test_without_a_budget_only_the_settings_change(own_app):
+    """The connection's own timeout stands, and its cancel is not taken for a budget's."""
+    _on_postgresql()
+    db.session.execute(sa.text("SET statement_timeout = 50"))
+    with (
+        pytest.raises(sa.exc.OperationalError) as cancelled,
+        statement_budget(None, {"enable_indexscan": "off"}),
+    ):
+        assert _show("enable_indexscan") == "off"
+        assert _show("statement_timeout") == "50ms"
+        db.session.execute(sa.text(SLOW))
+    assert not isinstance(cancelled.value, OverBudget)
+    db.session.rollback()
+    assert _show("enable_indexscan") == "on"
+
+
 @pytest.mark.parametrize("autocommit", [False, True])
 def test_other_failures_pass_through_and_leave_no_setting_behind(own_app, autocommit):
     _on_postgresql()

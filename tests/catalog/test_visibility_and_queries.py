@@ -112,7 +112,9 @@ def test_a_listed_page_shows_what_the_products_entities_show(app, count_queries)
         # A full page: no second look for titles that only resemble the query (PostgreSQL).
         listed, _cursor = search.search_products(q="khan pieu", limit=6, cursor=None)
         from_list = ProductSchema(many=True).dump(product_views(listed))
-    assert counter.count == 2, counter.statements
+    # On PostgreSQL a search also sets its time budget and puts it back (search._searched_page).
+    reads = [s for s in counter.statements if not s.startswith(("SELECT set_config", "RESET"))]
+    assert len(reads) == 2, counter.statements
     assert all(isinstance(product, ListedProduct) for product in listed)
     entities = db.session.scalars(
         sa.select(Product).where(Product.id.in_([p.id for p in listed]))
