@@ -21,7 +21,6 @@ from marketplace.pagination import (
     invalid_cursor,
     is_cursor_of,
     keyset_page,
-    keyset_window,
     page_and_cursor,
     window_after,
 )
@@ -169,14 +168,14 @@ def _page(
 ) -> tuple[list[ListedProduct], str | None]:
     if searched and sort == "relevance":
         return _ranked_page(filters, searched, scope=scope, limit=limit, cursor=cursor)
-    if searched:
-        filters = [*filters, searched.matches()]
     keys = _sort_keys(sort)
-    if cursor:
-        filters.append(_leading_bound(keys, scope, cursor))
-    window = keyset_window(
-        _visible_listing().where(*filters), keys, scope=scope, limit=limit, cursor=cursor
-    )
+    stmt = _visible_listing().where(*filters)
+    if searched:
+        stmt = stmt.where(searched.matches())
+    after = decode_cursor(scope, cursor, len(keys)) if cursor else None
+    if after:
+        stmt = stmt.where(_leading_bound(keys[0], after[0]))
+    window = window_after(stmt, keys, after, rows=limit + 1)
     return page_and_cursor(
         listing.listed(db.session.execute(window)),
         scope=scope,
@@ -217,7 +216,7 @@ def _ranked_page(
             continue
         stmt = _visible_listing().where(*filters, in_rank)
         if rank == first_rank and after:
-            stmt = stmt.where(Product.created_at <= after[0])  # an index range, see _leading_bound
+            stmt = stmt.where(_leading_bound(keys[0], after[0]))
         window = window_after(
             stmt, keys, after if rank == first_rank else None, rows=limit + 1 - len(products)
         )
@@ -235,11 +234,9 @@ def _ranked_page(
     )
 
 
-def _leading_bound(keys: list[SortKey], scope: str, cursor: str) -> sa.ColumnElement[bool]:
+def _leading_bound(first: SortKey, value) -> sa.ColumnElement[bool]:
     """``created_at <= :last`` (or ``price >= :last`` …): implied by the keyset condition but,
     unlike its OR form, usable as an index range, so page 200 starts where page 199 ended."""
-    first = keys[0]
-    value = decode_cursor(scope, cursor, len(keys))[0]
     return first.column <= value if first.descending else first.column >= value
 
 
