@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from marketplace.extensions import db
@@ -317,3 +319,22 @@ def test_relevance_ranks_every_match_not_only_the_newest(client):
     starts = [i for i in newest if i not in (title_inside.id, described.id)]
     assert starts[-1] == oldest_title_start.id
     assert seen == [*starts, title_inside.id, described.id]
+
+
+@pytest.mark.parametrize("sort", ["newest", "price_asc", "relevance"])
+def test_a_search_asked_again_with_bitmaps_answers_the_same(app, count_queries, sort):
+    """search._searched_page's second try (index scans off) runs statements of their own text,
+    so that PostgreSQL plans them afresh instead of reusing the first try's cached plan, and
+    answers the same page."""
+    import dataclasses
+
+    from marketplace.services.catalog import search
+
+    _bulk_products(30)
+    plain = search._Searched(fold("san pham"))
+    page = functools.partial(search._page, [], sort, f"products:{sort}", limit=10, cursor=None)
+    expected, _ = page(plain)
+    with count_queries() as counter:
+        found, _ = page(dataclasses.replace(plain, bitmaps=True))
+    assert [p.id for p in found] == [p.id for p in expected] and len(found) == 10
+    assert counter.statements and all("/* bitmaps */" in s for s in counter.statements)

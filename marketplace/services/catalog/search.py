@@ -103,11 +103,20 @@ def search_products(
 @dataclasses.dataclass(frozen=True)
 class _Searched:
     """A query as matching.py takes it: folded, whether titles resembling it match too, and
-    the categories the list is limited to (None: all)."""
+    the categories the list is limited to (None: all); ``bitmaps``: its statements run with
+    index scans off (see _searched_page)."""
 
     folded: str
     typos: bool = False
     within: frozenset[str] | None = None
+    bitmaps: bool = False
+
+    def listing(self, *filters) -> sa.Select:
+        """The visible listing with ``filters``, as a statement of its own when ``bitmaps``:
+        psycopg prepares a statement by its text and PostgreSQL keeps the plan it made first,
+        so the same text would run the plan made with index scans on."""
+        stmt = _visible_listing().where(*filters)
+        return stmt.prefix_with("/* bitmaps */") if self.bitmaps else stmt
 
     def matches(self) -> sa.ColumnElement[bool]:
         return matching.matches(self.folded, typos=self.typos, within=self.within)
@@ -132,7 +141,8 @@ def _searched_page(
             return _page(filters, sort, scope, searched, limit=limit, cursor=cursor)
     except OverBudget:
         with statement_budget(None, {"enable_indexscan": "off"}):
-            return _page(filters, sort, scope, searched, limit=limit, cursor=cursor)
+            bitmaps = dataclasses.replace(searched, bitmaps=True)
+            return _page(filters, sort, scope, bitmaps, limit=limit, cursor=cursor)
 
 
 def _resembling_page(
@@ -169,9 +179,10 @@ def _page(
     if searched and sort == "relevance":
         return _ranked_page(filters, searched, scope=scope, limit=limit, cursor=cursor)
     keys = _sort_keys(sort)
-    stmt = _visible_listing().where(*filters)
     if searched:
-        stmt = stmt.where(searched.matches())
+        stmt = searched.listing(*filters, searched.matches())
+    else:
+        stmt = _visible_listing().where(*filters)
     after = decode_cursor(scope, cursor, len(keys)) if cursor else None
     if after:
         stmt = stmt.where(_leading_bound(keys[0], after[0]))
@@ -214,7 +225,7 @@ def _ranked_page(
     for rank, in_rank in enumerate(ranked):
         if rank < first_rank:
             continue
-        stmt = _visible_listing().where(*filters, in_rank)
+        stmt = searched.listing(*filters, in_rank)
         if rank == first_rank and after:
             stmt = stmt.where(_leading_bound(keys[0], after[0]))
         window = window_after(
