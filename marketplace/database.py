@@ -142,9 +142,10 @@ def statement_budget(milliseconds: int | None, settings: Mapping[str, str] = {})
     """Each PostgreSQL statement of the session inside may run ``milliseconds`` at most, with
     the other ``settings`` (PostgreSQL's names, set by code, never from input); one that runs
     longer is cancelled and OverBudget raised, leaving the session's transaction as it was
-    before. For work worth doing only when it is cheap (search's typo tolerance); elsewhere
-    (SQLite) the statements run unbounded. With None, the connection's own timeout stands and
-    only the settings change.
+    before: for work worth doing only when it is cheap (search's typo tolerance), or a plan
+    worth dropping for another when it proves slow (search._searched_page). Elsewhere (SQLite)
+    the statements run unbounded. With None, the connection's own timeout stands and only the
+    settings change.
 
     A view's transaction survives through a savepoint; a ``read_only`` view, outside any,
     needs none. The settings go back to the connection's own (RESET) on the way out.

@@ -184,8 +184,6 @@ def _page(
     else:
         stmt = _visible_listing().where(*filters)
     after = decode_cursor(scope, cursor, len(keys)) if cursor else None
-    if after:
-        stmt = stmt.where(_leading_bound(keys[0], after[0]))
     window = window_after(stmt, keys, after, rows=limit + 1)
     return page_and_cursor(
         listing.listed(db.session.execute(window)),
@@ -225,11 +223,11 @@ def _ranked_page(
     for rank, in_rank in enumerate(ranked):
         if rank < first_rank:
             continue
-        stmt = searched.listing(*filters, in_rank)
-        if rank == first_rank and after:
-            stmt = stmt.where(_leading_bound(keys[0], after[0]))
         window = window_after(
-            stmt, keys, after if rank == first_rank else None, rows=limit + 1 - len(products)
+            searched.listing(*filters, in_rank),
+            keys,
+            after if rank == first_rank else None,
+            rows=limit + 1 - len(products),
         )
         found = listing.listed(db.session.execute(window))
         products += found
@@ -243,12 +241,6 @@ def _ranked_page(
         limit=limit,
         key_values=lambda product: (rank_of[product.id], product.created_at, product.id),
     )
-
-
-def _leading_bound(first: SortKey, value) -> sa.ColumnElement[bool]:
-    """``created_at <= :last`` (or ``price >= :last`` …): implied by the keyset condition but,
-    unlike its OR form, usable as an index range, so page 200 starts where page 199 ended."""
-    return first.column <= value if first.descending else first.column >= value
 
 
 def _key_values(product: Product, sort: str) -> tuple:
