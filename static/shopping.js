@@ -8,7 +8,11 @@
   var first = commune.options[0];
   var choose = commune.dataset.choose || (first ? first.textContent : "");
   var stale = document.getElementById("stale");
-  province.addEventListener("change", function () {
+  var rendered = "";
+  for (var i = 0; i < province.options.length; i++) {
+    if (province.options[i].defaultSelected) rendered = province.options[i].value;
+  }
+  function fill() {
     var code = province.value;
     // Shipping depends on the province: the total shown is for the one before.
     if (stale) {
@@ -46,5 +50,9 @@
       .finally(function () {
         commune.removeAttribute("aria-busy");
       });
-  });
+  }
+  province.addEventListener("change", fill);
+  // On slow 4G a buyer may pick the province before this script arrives: its change went by
+  // unheard, and the communes listed are still those of the province the page came with.
+  if (province.value !== rendered) fill();
 })();

@@ -325,6 +325,23 @@ def test_the_journey_in_english(shopper, market):
     session.assert_clean()
 
 
+def test_a_province_picked_before_the_script_arrives_still_gets_its_communes(shopper, market):
+    """On slow 4G the buyer may choose the province while shopping.js is still on its way."""
+    session = shopper(PHONE)
+    page = session.page
+    add_to_cart(session, market["tea"])
+    sign_in_here(session)
+    page.wait_for_url(CART)
+    held = []
+    page.route("**/static/shopping.js*", lambda route: held.append(route))
+    page.goto(session.base + "/checkout", wait_until="commit")
+    page.locator("#province").select_option("14")
+    expect(page.locator("#commune option", has_text="Xã Vân Hồ")).to_have_count(0)
+    held[0].continue_()
+    expect(page.locator("#commune option", has_text="Xã Vân Hồ")).to_have_count(1)
+    session.assert_clean()
+
+
 def test_cart_and_checkout_with_the_keyboard(shopper, market):
     session = shopper(PHONE)
     page = session.page
