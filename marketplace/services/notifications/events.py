@@ -1,6 +1,7 @@
 """The events people are told about: one call each, made by the service where the event
 happens, inside its transaction (nothing here commits, except the daily certificate sweep).
-Each writes its notifications with one INSERT and looks nothing up beyond what the event holds.
+Each writes its notifications with one INSERT and looks nothing up beyond what the event holds
+(a checkout's are returned instead, and written with its orders).
 
 Nobody is told about what they did themselves: the seller who marks their own order paid or
 cancels it, the buyer who confirms a delivery.
@@ -62,10 +63,11 @@ def _order_params(order: Order) -> dict:
     }
 
 
-def orders_placed(orders: Iterable[Order]) -> None:
+def placed_notices(orders: Iterable[Order]) -> list[Notice]:
     """``order_placed`` to each shop's owner for the orders that start ``placed`` (cash on
-    delivery); those waiting for a payment are told when it arrives (``payment_received``)."""
-    outbox.write(
+    delivery); those waiting for a payment are told when it arrives (``payment_received``).
+    Returned, not written: the checkout writes them with its orders (lifecycle.write_checkout)."""
+    return [
         Notice(
             order.shop.owner_id,
             "order_placed",
@@ -74,7 +76,7 @@ def orders_placed(orders: Iterable[Order]) -> None:
         )
         for order in orders
         if order.status == "placed" and order.shop.owner_id != order.buyer_id
-    )
+    ]
 
 
 def order_moved(

@@ -37,8 +37,17 @@ class Notice:
 
 def write(notices: Iterable[Notice]) -> list[str]:
     """Insert the notifications (one statement); returns their ids. Commits nothing."""
+    rows = new_rows(notices)
+    if rows:
+        db.session.connection().execute(_INSERT_NOTIFICATIONS, rows)
+    return [row["id"] for row in rows]
+
+
+def new_rows(notices: Iterable[Notice]) -> list[dict]:
+    """The rows ``write`` inserts, for a caller that writes them within a statement of its own
+    (a checkout's: orders/lifecycle.write_checkout)."""
     now = utcnow()
-    rows = [
+    return [
         {
             "id": new_id(),
             "user_id": notice.user_id,
@@ -52,9 +61,6 @@ def write(notices: Iterable[Notice]) -> list[str]:
         }
         for notice in notices
     ]
-    if rows:
-        db.session.connection().execute(_INSERT_NOTIFICATIONS, rows)
-    return [row["id"] for row in rows]
 
 
 def followers_of(shop_id: str, *, besides: str | None = None) -> list[str]:

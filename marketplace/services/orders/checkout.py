@@ -25,7 +25,7 @@ from marketplace.models import Checkout, Order, Shop, User
 from marketplace.services import places
 from marketplace.services.notifications import events as notifications
 from marketplace.services.orders import bank_accounts, bank_transfer, idempotency, payments
-from marketplace.services.orders.inventory import check_stock, take_stock
+from marketplace.services.orders.inventory import check_stock
 from marketplace.services.orders.lifecycle import (
     PricedLine,
     new_checkout,
@@ -257,15 +257,13 @@ def _place(
                 bank_transfer.give_instructions(
                     order, accounts[shop_quote.shop.id], references.pop()
                 )
-        write_checkout(checkout)
-        notifications.orders_placed(checkout.orders)
+        write_checkout(
+            checkout,
+            notices=notifications.placed_notices(checkout.orders),
+            stock=[line.stock_request() for line in quote.lines],
+        )
         checkout_id, total, currency = checkout.id, checkout.total, checkout.currency
         idempotency.made(RESOURCE_TYPE, checkout_id)
-        # Stock last, right before the commit: its UPDATE locks the variant's row until then,
-        # and on a hot product every other buyer waits for that lock. Taken first, they waited
-        # through all of the writing above (three round trips and their Python): the flash
-        # sale's bottleneck. Out of stock, the rollback below takes the written rows back.
-        take_stock([line.stock_request() for line in quote.lines])
         _commit_keeping(checkout)
     except Exception:
         db.session.rollback()

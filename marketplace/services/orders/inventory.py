@@ -22,12 +22,20 @@ from marketplace.models import ProductVariant
 
 _variants = ProductVariant.__table__
 
-# Built once: the hottest statement of a flash sale. One row or none changes.
-_TAKE = (
-    sa.update(_variants)
-    .where(_variants.c.id == sa.bindparam("variant"), _variants.c.stock >= sa.bindparam("units"))
-    .values(stock=_variants.c.stock - sa.bindparam("units"))
-)
+
+def guarded_take(variant: sa.ColumnElement, units: sa.ColumnElement) -> sa.Update:
+    """``UPDATE … SET stock = stock - units WHERE id = variant AND stock >= units``: one row
+    changes or none."""
+    return (
+        sa.update(_variants)
+        .where(_variants.c.id == variant, _variants.c.stock >= units)
+        .values(stock=_variants.c.stock - units)
+    )
+
+
+# Built once: the hottest statement of a flash sale (a single-line checkout on PostgreSQL
+# runs it with its INSERTs: orders/lifecycle.write_checkout).
+_TAKE = guarded_take(sa.bindparam("variant"), sa.bindparam("units"))
 _GIVE_BACK = (
     sa.update(_variants)
     .where(_variants.c.id == sa.bindparam("variant"))
@@ -71,10 +79,15 @@ def take_stock(requests: Sequence[StockRequest]) -> None:
         if db.session.execute(_TAKE, {"variant": variant_id, "units": totals[variant_id]}).rowcount
         != 1
     ]
-    if not short:
-        return
+    if short:
+        refuse(requests, short)
+
+
+def refuse(requests: Sequence[StockRequest], short: list[str]) -> None:
+    """Raise OutOfStock for ``requests`` once the guarded UPDATE of the ``short`` variants
+    changed no row (counted in the metrics)."""
     metrics.stock_conflict()
-    # Read only to tell the buyer what is left; the decision above was made by the guard.
+    # Read only to tell the buyer what is left; the decision was made by the guard.
     raise _out_of_stock(requests, short, _available(short))
 
 

@@ -10,7 +10,7 @@ order's history. The moves people ask for (with the stock and money they carry) 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -23,6 +23,7 @@ from marketplace.extensions import db
 from marketplace.messages import N_, Msg
 from marketplace.models import (
     Checkout,
+    Notification,
     Order,
     OrderEvent,
     OrderLine,
@@ -34,7 +35,9 @@ from marketplace.models import (
 from marketplace.models.base import new_id, utcnow
 from marketplace.pagination import SortKey, keyset_page
 from marketplace.services.notifications import events as notifications
-from marketplace.services.orders.inventory import StockRequest
+from marketplace.services.notifications import outbox
+from marketplace.services.notifications.outbox import Notice
+from marketplace.services.orders.inventory import StockRequest, guarded_take, refuse, take_stock
 
 BUYER, OWNER, SYSTEM = "buyer", "owner", "system"
 
@@ -291,36 +294,53 @@ def _row(obj, table: sa.Table, prefix: str = "") -> dict:
     return {prefix + column.key: getattr(obj, column.key) for column in table.columns}
 
 
-def write_checkout(checkout: Checkout) -> None:
-    """Insert a checkout made by ``new_checkout`` and ``new_order``, with its orders and their
-    lines: three INSERTs whatever the number of shops and lines; nothing is committed.
+def write_checkout(
+    checkout: Checkout, *, notices: Sequence[Notice] = (), stock: Sequence[StockRequest] = ()
+) -> None:
+    """Insert a checkout made by ``new_checkout`` and ``new_order``, with its orders, their
+    lines and the ``notices`` of its placing, then take its ``stock`` (inventory.take_stock's
+    409 ``out_of_stock``: the caller rolls back what was written); nothing is committed.
 
     Written with Core rather than flushed by the session: the unit of work's bookkeeping for
     these few rows cost more than everything else a checkout does (a flash sale's hottest
     path). The objects become detached, as if loaded by an earlier session: complete, ready
     to be rendered, and never inserted twice.
+
+    The stock is taken last: its UPDATE locks the variant's row until the commit, and on a hot
+    product every other buyer waits for that lock (taken first, they waited through all of the
+    writing). One shop, one line and at most one notice (a livestream buyer's usual checkout)
+    on PostgreSQL is one statement: the guarded UPDATE, WITH the INSERTs, which PostgreSQL runs
+    once the UPDATE is done; the foreign keys and the report triggers are checked at its end.
     """
     orders = list(checkout.orders)
     lines = [line for order in orders for line in order.lines]
-    # The session's connection (its transaction) straight away: these statements need none of
-    # the session's ORM handling.
-    connection = db.session.connection()
-    if len(lines) == 1 and connection.dialect.name == "postgresql":
-        # One shop, one line (a livestream buyer's usual checkout): one statement, one round
-        # trip, the checkout and its order written by WITH clauses run before the foreign keys
-        # are checked at its end.
-        connection.execute(
-            _single_line_checkout(),
+    if (
+        len(lines) == 1
+        and len(stock) == 1
+        and len(notices) <= 1
+        and db.session.get_bind().dialect.name == "postgresql"
+    ):
+        notice_rows = outbox.new_rows(notices)
+        taken = db.session.execute(
+            _single_line_checkout(notified=bool(notice_rows)),
             {
                 **_row(checkout, _CHECKOUTS, "checkout_"),
                 **_row(orders[0], _ORDERS, "order_"),
                 **_row(lines[0], _ORDER_LINES, "line_"),
+                **{f"notice_{key}": value for row in notice_rows for key, value in row.items()},
             },
         )
+        if taken.rowcount != 1:
+            refuse(stock, [stock[0].variant_id])
     else:
+        # The session's connection (its transaction) straight away: these statements need
+        # none of the session's ORM handling.
+        connection = db.session.connection()
         connection.execute(_INSERT_CHECKOUT, [_row(checkout, _CHECKOUTS)])
         connection.execute(_INSERT_ORDER, [_row(order, _ORDERS) for order in orders])
         connection.execute(_INSERT_ORDER_LINE, [_row(line, _ORDER_LINES) for line in lines])
+        outbox.write(notices)
+        take_stock(stock)
     for obj in (checkout, *orders, *lines):
         make_transient_to_detached(obj)
     # In the order a reload lists them (``Checkout.orders``' order_by): they share one
@@ -328,22 +348,40 @@ def write_checkout(checkout: Checkout) -> None:
     set_committed_value(checkout, "orders", sorted(orders, key=lambda o: (o.created_at, o.id)))
 
 
-def _bound_values(table: sa.Table, prefix: str) -> dict:
-    return {c.key: sa.bindparam(prefix + c.key, type_=c.type) for c in table.columns}
+def _bound_values(table: sa.Table, prefix: str, **shared: str) -> dict:
+    """A bound parameter per column, named ``prefix`` + the column's key, or as ``shared``
+    names it (a foreign key bound to the id it refers to)."""
+    return {
+        c.key: sa.bindparam(shared.get(c.key, prefix + c.key), type_=c.type) for c in table.columns
+    }
+
+
+def _inserted(table: sa.Table, prefix: str, name: str, **shared: str) -> sa.CTE:
+    return sa.insert(table).values(_bound_values(table, prefix, **shared)).cte(name)
 
 
 @functools.cache
-def _single_line_checkout() -> sa.Insert:
-    """INSERT of a checkout's only line, WITH the INSERTs of the checkout and its order."""
-    return (
-        sa.insert(_ORDER_LINES)
-        .values(_bound_values(_ORDER_LINES, "line_"))
-        .add_cte(sa.insert(_CHECKOUTS).values(_bound_values(_CHECKOUTS, "checkout_")).cte("c"))
-        .add_cte(sa.insert(_ORDERS).values(_bound_values(_ORDERS, "order_")).cte("o"))
+def _single_line_checkout(*, notified: bool) -> sa.Update:
+    """The guarded UPDATE of the variant of a checkout's only line (inventory.guarded_take),
+    WITH the INSERTs of the checkout, its order, the line and (``notified``) its notification.
+
+    Each foreign key is bound to the id it refers to, and the UPDATE to the line's variant and
+    quantity: psycopg converts the statement once and keeps it only while it has at most 50
+    parameters (tests/orders/test_checkout_statement.py keeps it there).
+    """
+    line = _bound_values(_ORDER_LINES, "line_", order_id="order_id")
+    statement = guarded_take(line["variant_id"], line["quantity"]).add_cte(
+        _inserted(_CHECKOUTS, "checkout_", "c"),
+        _inserted(_ORDERS, "order_", "o", checkout_id="checkout_id"),
+        sa.insert(_ORDER_LINES).values(line).cte("l"),
     )
+    if notified:
+        statement = statement.add_cte(_inserted(_NOTIFICATIONS, "notice_", "n"))
+    return statement
 
 
 _CHECKOUTS, _ORDERS, _ORDER_LINES = Checkout.__table__, Order.__table__, OrderLine.__table__
+_NOTIFICATIONS = Notification.__table__
 _INSERT_CHECKOUT = sa.insert(_CHECKOUTS)
 _INSERT_ORDER = sa.insert(_ORDERS)
 _INSERT_ORDER_LINE = sa.insert(_ORDER_LINES)
