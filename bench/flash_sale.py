@@ -190,6 +190,17 @@ class Target:
             conn.close()
 
 
+def warm_up(target: Target, buyers: int = 16, each: int = 5) -> None:
+    threads = [
+        threading.Thread(target=lambda i=i: [target.post(i) for _ in range(each)])
+        for i in range(buyers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+
 def race(target: Target) -> dict:
     """Every buyer sends one purchase at the same instant."""
     gate = threading.Barrier(BUYERS + 1)
@@ -381,10 +392,10 @@ def main() -> int:
         def base_target(variant: str) -> Target:
             return Target(base_port, f"/buy/{world['variants'][variant]}", b"{}", None)
 
-        # Warm both up (imports, pools) on the hot products, outside the measurements.
+        # Warm both up (imports, pools, each worker's first queries) on the hot products,
+        # outside the measurements: concurrently, so that every worker gets some.
         for target in (app_target("hot"), base_target("base_hot")):
-            for i in range(8):
-                target.post(i)
+            warm_up(target)
 
         print(f"flash sale on PostgreSQL, gunicorn 4 sync workers each, {BUYERS} buyers")
         print(f"load generator: {'wrk' if use_wrk else 'Python threads'}, {os.cpu_count()} cores\n")

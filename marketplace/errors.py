@@ -194,7 +194,7 @@ def _without_database_lookups() -> None:
     """The database is the trouble: the answer's language must not wait for it (no token
     lookup to learn the caller's locale; ``Accept-Language`` still counts)."""
     g.setdefault("api_user", None)
-    g.setdefault("api_token", None)
+    g.setdefault("api_token_id", None)
 
 
 def _database_unavailable(exc: Exception):

@@ -71,7 +71,7 @@ def _api_user_locale() -> str | None:
         try:
             load()
         except Exception:  # the database is down or the transaction failed: no locale
-            g.api_user, g.api_token = None, None
+            g.api_user, g.api_token_id = None, None
     user = g.get("api_user")
     return _supported(getattr(user, "locale", None)) if user is not None else None
 

@@ -20,35 +20,36 @@ def bearer_token() -> str | None:
     return value.strip()
 
 
-# One query for both, built once: it runs on every authenticated request.
-_TOKEN_AND_USER = (
-    sa.select(ApiToken, User)
-    .join(User, User.id == ApiToken.user_id)
+# Built once: it runs on every authenticated request. The user and the token's id only: the
+# token itself is loaded by the one request that needs it (signing out).
+_USER_OF_TOKEN = (
+    sa.select(User, ApiToken.id)
+    .join(ApiToken, ApiToken.user_id == User.id)
     .where(ApiToken.token_hash == sa.bindparam("token_hash"), ApiToken.revoked_at.is_(None))
 )
 
 
-def _load_api_user() -> tuple[User | None, ApiToken | None]:
+def _load_api_user() -> tuple[User | None, str | None]:
     raw = bearer_token()
     if raw is None:
         return None, None
-    row = db.session.execute(_TOKEN_AND_USER, {"token_hash": hash_token(raw)}).first()
+    row = db.session.execute(_USER_OF_TOKEN, {"token_hash": hash_token(raw)}).first()
     if row is None:
         return None, None
-    token, user = row
-    return user, token
+    user, token_id = row
+    return user, token_id
 
 
 def api_user() -> User | None:
     """The user of the request's bearer token, or None; loaded once per request."""
     if "api_user" not in g:
-        g.api_user, g.api_token = _load_api_user()
+        g.api_user, g.api_token_id = _load_api_user()
     return g.api_user
 
 
 def current_token() -> ApiToken | None:
     api_user()
-    return g.api_token
+    return db.session.get(ApiToken, g.api_token_id) if g.api_token_id is not None else None
 
 
 def require_user() -> User:
