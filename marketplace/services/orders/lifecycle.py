@@ -309,14 +309,15 @@ def write_checkout(
     The stock is taken last: its UPDATE locks the variant's row until the commit, and on a hot
     product every other buyer waits for that lock (taken first, they waited through all of the
     writing). One shop, one line and at most one notice (a livestream buyer's usual checkout)
-    on PostgreSQL is one statement: the guarded UPDATE, WITH the INSERTs, which PostgreSQL runs
-    once the UPDATE is done; the foreign keys and the report triggers are checked at its end.
+    on PostgreSQL is one statement: the line's guarded UPDATE WITH the INSERTs; the foreign keys
+    and the report triggers are checked at its end.
     """
     orders = list(checkout.orders)
     lines = [line for order in orders for line in order.lines]
     if (
         len(lines) == 1
         and len(stock) == 1
+        and (stock[0].variant_id, stock[0].quantity) == (lines[0].variant_id, lines[0].quantity)
         and len(notices) <= 1
         and db.session.get_bind().dialect.name == "postgresql"
     ):
