@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import pytest
 
 from marketplace.extensions import db
 from marketplace.models import Product, ProductVariant
+from marketplace.services.catalog import search
 from marketplace.services.catalog.products import search_text
 from marketplace.services.text import fold
 from tests.factories import make_product, make_shop
@@ -326,10 +328,6 @@ def test_a_search_asked_again_with_bitmaps_answers_the_same(app, count_queries, 
     """search._searched_page's second try (index scans off) runs statements of their own text,
     so that PostgreSQL plans them afresh instead of reusing the first try's cached plan, and
     answers the same page."""
-    import dataclasses
-
-    from marketplace.services.catalog import search
-
     _bulk_products(30)
     plain = search._Searched(fold("san pham"))
     page = functools.partial(search._page, [], sort, f"products:{sort}", limit=10, cursor=None)

@@ -33,8 +33,8 @@ def guarded_take(variant: sa.ColumnElement, units: sa.ColumnElement) -> sa.Updat
     )
 
 
-# Built once: the hottest statement of a flash sale (a single-line checkout on PostgreSQL
-# runs it with its INSERTs: orders/lifecycle.write_checkout).
+# Built once: the hottest statement of a flash sale (a single-line checkout on PostgreSQL runs
+# guarded_take bound to its line instead, WITH its INSERTs: orders/lifecycle.write_checkout).
 _TAKE = guarded_take(sa.bindparam("variant"), sa.bindparam("units"))
 _GIVE_BACK = (
     sa.update(_variants)
